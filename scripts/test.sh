@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs what is missing, checks
+# formatting, builds the normal (Release) and the ASan+UBSan configurations
+# and the libFuzzer targets, and runs every test in each configuration.
+#
+#   scripts/test.sh            everything
+#   LABNET_JOBS=N              parallel build/test jobs (default: all cores)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+scripts/deps.sh test
+jobs=${LABNET_JOBS:-$(nproc)}
+summary=()
+total_pass=0
+total_fail=0
+total_skip=0
+
+# run_ctest NAME DIR: runs ctest in DIR, keeps its summary for the end.
+run_ctest() {
+    local name=$1 dir=$2 log rc=0
+    log="$dir/ctest.log"
+    (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 300) 2>&1 | tee "$log" || rc=$?
+    local line ran failed skipped
+    line=$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+    if [ -z "$line" ]; then
+        summary+=("$name: ctest printed no summary")
+        total_fail=$((total_fail + 1))
+        return
+    fi
+    failed=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$line")
+    ran=$(sed -E 's/.* failed out of ([0-9]+).*/\1/' <<<"$line")
+    skipped=$(grep -cE '\(Skipped\)$' "$log" || true)
+    summary+=("$name: $line${skipped:+ ($skipped skipped)}")
+    total_pass=$((total_pass + ran - failed - skipped))
+    total_fail=$((total_fail + failed))
+    total_skip=$((total_skip + skipped))
+    [ "$rc" -eq 0 ] || [ "$failed" -gt 0 ] || total_fail=$((total_fail + 1))
+}
+
+echo "== format"
+scripts/check-format.sh
+
+echo "== build: release"
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/release -j"$jobs"
+echo "== test: release"
+run_ctest release build/release
+
+echo "== build: asan+ubsan"
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DLABNET_SANITIZE=ON >/dev/null
+cmake --build build/asan -j"$jobs"
+echo "== test: asan+ubsan"
+ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1} \
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    run_ctest asan build/asan
+
+echo "== build: libFuzzer targets (clang)"
+CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DLABNET_FUZZ=ON >/dev/null
+cmake --build build/fuzz -j"$jobs"
+echo "== test: fuzz replay under libFuzzer instrumentation"
+run_ctest fuzz build/fuzz
+
+echo
+echo "== summary"
+printf '%s\n' "${summary[@]}"
+echo "total: $total_pass passed, $total_fail failed, $total_skip skipped"
+[ "$total_fail" -eq 0 ]
