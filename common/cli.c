@@ -31,7 +31,7 @@ void cli_usage(const struct cli_prog *p, FILE *f)
                "  -h, --help         show this help\n"
                "      --version      show the version\n");
     if (p->extra_help)
-        fputs(p->extra_help, f);
+        (void)fputs(p->extra_help, f);
 }
 
 int cli_parse(const struct cli_prog *p, int argc, char **argv, struct cli_opts *o)

@@ -19,7 +19,8 @@
 
 void daemon_process_setup(void)
 {
-    signal(SIGPIPE, SIG_IGN);
+    /* Cannot fail for a valid signal number and SIG_IGN. */
+    (void)signal(SIGPIPE, SIG_IGN);
 }
 
 void daemon_init(struct daemon *d, uv_loop_t *loop, const struct daemon_hooks *hooks, void *ud)

@@ -110,7 +110,7 @@ static int get_fd(int type, const struct net_addr *a, const struct listen_opts *
     int fd = listen_sd_take(type, a);
     if (activated)
         *activated = fd >= 0;
-    if (fd >= 0 || fd != -ENOENT)
+    if (fd != -ENOENT)
         return fd;
     return listen_socket(type, a, o);
 }

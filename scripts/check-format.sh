@@ -3,8 +3,15 @@
 # scripts/check-format.sh --fix rewrites them instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.c' '*.h' \
-    | while read -r f; do [ -f "$f" ] && echo "$f"; done)
+# The project's C files: from git when this is a checkout, else by walking
+# the source folders (a tarball, or a machine without git).
+if command -v git >/dev/null && git rev-parse --git-dir >/dev/null 2>&1; then
+    mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.c' '*.h' |
+        while read -r f; do [ -f "$f" ] && echo "$f"; done)
+else
+    mapfile -t files < <(find common dhcpd dnsd httpd clients tests bench fuzz \
+        -name '*.[ch]' -type f 2>/dev/null | sort)
+fi
 if [ "${1:-}" = "--fix" ]; then
     clang-format -i "${files[@]}"
     exit 0

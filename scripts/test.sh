@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what is missing, checks
 # formatting, builds the normal (Release) and the ASan+UBSan configurations
-# and the libFuzzer targets, and runs every test in each configuration.
+# and the libFuzzer targets, runs clang-tidy and cppcheck, and runs every
+# test in each configuration.
 #
 #   scripts/test.sh            everything
 #   LABNET_JOBS=N              parallel build/test jobs (default: all cores)
@@ -44,6 +45,8 @@ scripts/check-format.sh
 echo "== build: release"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release -j"$jobs"
+echo "== static analysis"
+scripts/lint.sh build/release
 echo "== test: release"
 run_ctest release build/release
 

@@ -256,17 +256,21 @@ int main(int argc, char **argv)
     int pid_fd = -1;
     if (pid_path && (pid_fd = daemon_pidfile_write(pid_path)) < 0) {
         log_err("pid file %s: %s", pid_path, strerror(-pid_fd));
+        free(pid_path);
         return 1;
     }
-    if (daemon_start(&d.daemon) != 0)
+    if (daemon_start(&d.daemon) != 0) {
+        daemon_pidfile_remove(pid_path, pid_fd);
+        free(pid_path);
         return 1;
+    }
     daemon_ready(&d.daemon, status);
     rc = daemon_run(&d.daemon);
     /* After a forced stop, replies still waiting had their handles closed
      * by daemon_run; their memory is ours to free. */
     while (d.replies) {
         struct reply *r = d.replies;
-        reply_unlink(r);
+        d.replies = r->next;
         free(r);
     }
     daemon_pidfile_remove(pid_path, pid_fd);
