@@ -4,7 +4,8 @@
 # every namespace and process, also when the test body fails.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-demod=${1:?usage: test_netns.sh path/to/labnet-demod}
+build=${1:?usage: test_netns.sh BUILD_DIR}
+demod="$build/tests/labnet-demod"
 # shellcheck source=netns.sh
 . "$here/netns.sh"
 netns_require
