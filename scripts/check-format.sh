@@ -16,6 +16,10 @@ if [ "${1:-}" = "--fix" ]; then
     clang-format -i "${files[@]}"
     exit 0
 fi
+if [ ${#files[@]} -eq 0 ]; then
+    echo "format: found no C files to check; refusing to pass" >&2
+    exit 1
+fi
 bad=()
 for f in "${files[@]}"; do
     clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || bad+=("$f")

@@ -43,7 +43,7 @@ echo "== format"
 scripts/check-format.sh
 
 echo "== build: release"
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON >/dev/null
 cmake --build build/release -j"$jobs"
 echo "== static analysis"
 scripts/lint.sh build/release
@@ -51,7 +51,7 @@ echo "== test: release"
 run_ctest release build/release
 
 echo "== build: asan+ubsan"
-cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DLABNET_SANITIZE=ON >/dev/null
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DLABNET_SANITIZE=ON -DBUILD_TESTING=ON >/dev/null
 cmake --build build/asan -j"$jobs"
 echo "== test: asan+ubsan"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1} \
@@ -59,7 +59,7 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     run_ctest asan build/asan
 
 echo "== build: libFuzzer targets (clang)"
-CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DLABNET_FUZZ=ON >/dev/null
+CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DLABNET_FUZZ=ON -DBUILD_TESTING=ON >/dev/null
 cmake --build build/fuzz -j"$jobs"
 echo "== test: fuzz replay under libFuzzer instrumentation"
 run_ctest fuzz build/fuzz

@@ -28,9 +28,16 @@ netns_require() {
         echo "SKIP: 'ip' (iproute2) is not installed; run scripts/deps.sh"
         exit 77
     fi
+    # Both steps can fail in a sandbox: adding needs CAP_SYS_ADMIN, and exec
+    # needs "/" to be a mount point (not so in a plain chroot).
     local probe="${NETNS_PREFIX}-probe"
     if ! ip netns add "$probe" 2>/dev/null; then
         echo "SKIP: this kernel or sandbox does not allow network namespaces"
+        exit 77
+    fi
+    if ! ip netns exec "$probe" true 2>/dev/null; then
+        ip netns del "$probe"
+        echo "SKIP: 'ip netns exec' does not work here (in a chroot, '/' must be a mount point)"
         exit 77
     fi
     ip netns del "$probe"
