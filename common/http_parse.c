@@ -111,9 +111,9 @@ static bool is_alpha(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static char lower(char c)
+static unsigned char lower(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
 }
 
 static bool eq_ci(const char *a, size_t alen, const char *b)
@@ -122,7 +122,7 @@ static bool eq_ci(const char *a, size_t alen, const char *b)
     if (alen != blen)
         return false;
     for (size_t i = 0; i < alen; i++)
-        if (lower(a[i]) != lower(b[i]))
+        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
             return false;
     return true;
 }
@@ -267,8 +267,7 @@ static int parse_fields(const char *buf, size_t pos, size_t end, bool reject_bar
  * *version 10/11, -EBADMSG, or -ENOTSUP for a major version other than 1. */
 static int parse_version(const char *p, size_t len, unsigned *version)
 {
-    if (len != 8 || memcmp(p, "HTTP/", 5) != 0 || !is_digit(p[5]) || p[6] != '.' ||
-        !is_digit(p[7]))
+    if (len != 8 || memcmp(p, "HTTP/", 5) != 0 || !is_digit(p[5]) || p[6] != '.' || !is_digit(p[7]))
         return -EBADMSG;
     if (p[5] != '1')
         return -ENOTSUP;
@@ -403,11 +402,11 @@ struct framing {
     bool has_cl;
     uint64_t cl;
     bool has_te;
-    bool chunked;     /* chunked is the final (and only once) coding */
-    bool te_unknown;  /* a coding other than chunked */
+    bool chunked;    /* chunked is the final (and only once) coding */
+    bool te_unknown; /* a coding other than chunked */
     bool conn_close;
     bool conn_keep_alive;
-    int err;          /* -EBADMSG for malformed framing fields */
+    int err; /* -EBADMSG for malformed framing fields */
 };
 
 /* RFC 9112 6.1: Transfer-Encoding is a list of codings; several field

@@ -117,7 +117,7 @@ struct http_req {
     enum http_method meth;
     struct http_slice target; /* as received: not decoded or normalised */
     enum http_target_form form;
-    unsigned version; /* 10 or 11; HTTP/1.x with x > 1 counts as 11 (RFC 9110 2.5) */
+    unsigned version;            /* 10 or 11; HTTP/1.x with x > 1 counts as 11 (RFC 9110 2.5) */
     const struct http_hdr *hdrs; /* the caller's array, nhdrs entries used */
     size_t nhdrs;
     enum http_body body;

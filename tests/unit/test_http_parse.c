@@ -147,8 +147,7 @@ START_TEST(test_http_req_parse_corpus_whole)
             ck_assert_int_eq(req.status, 0);
         } else {
             ck_assert_msg(r == expect_err(cases[i].expect) && req.status == cases[i].expect,
-                          "case %zu: got %d status %d, want %d", i, r, req.status,
-                          cases[i].expect);
+                          "case %zu: got %d status %d, want %d", i, r, req.status, cases[i].expect);
         }
     }
 }
@@ -256,8 +255,8 @@ START_TEST(test_http_req_parse_methods_forms_versions)
          true, HTTP_BODY_NONE},
         {"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", HTTP_M_OPTIONS, HTTP_TARGET_ASTERISK, 11, true,
          HTTP_BODY_NONE},
-        {"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n", HTTP_M_CONNECT, HTTP_TARGET_AUTHORITY,
-         11, true, HTTP_BODY_NONE},
+        {"CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n", HTTP_M_CONNECT, HTTP_TARGET_AUTHORITY, 11,
+         true, HTTP_BODY_NONE},
         {"PUT http://h/x HTTP/1.9\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", HTTP_M_PUT,
          HTTP_TARGET_ABSOLUTE, 11, true, HTTP_BODY_CHUNKED},
         {"PATCH / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n", HTTP_M_PATCH,
@@ -266,13 +265,13 @@ START_TEST(test_http_req_parse_methods_forms_versions)
          HTTP_BODY_NONE},
         {"TRACE / HTTP/1.1\r\nHost: a\r\n\r\n", HTTP_M_TRACE, HTTP_TARGET_ORIGIN, 11, true,
          HTTP_BODY_NONE},
-        {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n", HTTP_M_POST,
-         HTTP_TARGET_ORIGIN, 11, true, HTTP_BODY_LENGTH},
+        {"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\n", HTTP_M_POST, HTTP_TARGET_ORIGIN,
+         11, true, HTTP_BODY_LENGTH},
         /* Methods are case-sensitive (RFC 9110 9.1). */
         {"get / HTTP/1.1\r\nHost: a\r\n\r\n", HTTP_M_OTHER, HTTP_TARGET_ORIGIN, 11, true,
          HTTP_BODY_NONE},
-        {"PROPFIND / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, close\r\n\r\n",
-         HTTP_M_OTHER, HTTP_TARGET_ORIGIN, 11, false, HTTP_BODY_NONE},
+        {"PROPFIND / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, close\r\n\r\n", HTTP_M_OTHER,
+         HTTP_TARGET_ORIGIN, 11, false, HTTP_BODY_NONE},
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
         struct http_req req;
@@ -380,8 +379,7 @@ START_TEST(test_http_req_parse_limits_request_line)
     ck_assert_int_eq(parse_exact(m, HTTP_DEFAULT_MAX_START_LINE + 1, &req, hdrs, NHDRS, NULL),
                      -E2BIG);
     ck_assert_int_eq(req.status, 414);
-    ck_assert_int_eq(parse_exact(m, HTTP_DEFAULT_MAX_START_LINE, &req, hdrs, NHDRS, NULL),
-                     -EAGAIN);
+    ck_assert_int_eq(parse_exact(m, HTTP_DEFAULT_MAX_START_LINE, &req, hdrs, NHDRS, NULL), -EAGAIN);
     free(m);
     /* A configured limit. */
     struct http_limits lim;
@@ -700,18 +698,18 @@ START_TEST(test_http_chunked_rejects)
         {S("g\r\n"), -EBADMSG},
         {S("\r\n"), -EBADMSG},
         {S(";x\r\n"), -EBADMSG},
-        {S("5\nhello\r\n0\r\n\r\n"), -EBADMSG},           /* LF without CR */
-        {S("5\r\nhelloX\r\n0\r\n\r\n"), -EBADMSG},        /* data longer than size */
-        {S("5\r\nhello\n0\r\n\r\n"), -EBADMSG},           /* missing CR after data */
-        {S("5\r\nhello\r0\r\n\r\n"), -EBADMSG},           /* missing LF after data */
-        {S("5 \r\nhello\r\n"), -EBADMSG},                 /* whitespace without ext */
-        {S("5;a\nb\r\nhello\r\n"), -EBADMSG},             /* LF inside an extension */
-        {S("5;a\x01\r\nhello\r\n"), -EBADMSG},            /* CTL inside an extension */
+        {S("5\nhello\r\n0\r\n\r\n"), -EBADMSG},    /* LF without CR */
+        {S("5\r\nhelloX\r\n0\r\n\r\n"), -EBADMSG}, /* data longer than size */
+        {S("5\r\nhello\n0\r\n\r\n"), -EBADMSG},    /* missing CR after data */
+        {S("5\r\nhello\r0\r\n\r\n"), -EBADMSG},    /* missing LF after data */
+        {S("5 \r\nhello\r\n"), -EBADMSG},          /* whitespace without ext */
+        {S("5;a\nb\r\nhello\r\n"), -EBADMSG},      /* LF inside an extension */
+        {S("5;a\x01\r\nhello\r\n"), -EBADMSG},     /* CTL inside an extension */
         {S("-5\r\n"), -EBADMSG},
         {S("0x5\r\n"), -EBADMSG},
-        {S("10000000000000000\r\n"), -EBADMSG},           /* 2^64 */
-        {S("0\r\nX : y\r\n\r\n"), -EBADMSG},              /* trailer syntax */
-        {S("0\r\n y\r\n\r\n"), -EBADMSG},                 /* obs-fold in trailers */
+        {S("10000000000000000\r\n"), -EBADMSG}, /* 2^64 */
+        {S("0\r\nX : y\r\n\r\n"), -EBADMSG},    /* trailer syntax */
+        {S("0\r\n y\r\n\r\n"), -EBADMSG},       /* obs-fold in trailers */
         {S("0\r\nA: b\x00\r\n\r\n"), -EBADMSG},
         {S("0\r\n\n"), -EBADMSG},
         {S("0\r\nA: b\n\r\n"), -EBADMSG},

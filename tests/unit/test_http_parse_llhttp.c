@@ -135,9 +135,9 @@ struct seen {
     char names[32][64];
     char values[32][256];
     size_t name_len[32], value_len[32];
-    size_t n;       /* field lines */
-    bool in_value;  /* last span was a value: a name span starts a new line */
-    bool complete;  /* on_headers_complete ran */
+    size_t n;      /* field lines */
+    bool in_value; /* last span was a value: a name span starts a new line */
+    bool complete; /* on_headers_complete ran */
     bool keep_alive;
     uint16_t flags;
     uint64_t content_length;
@@ -247,9 +247,7 @@ START_TEST(test_http_parse_llhttp_agree_on_corpus)
                       c->ok ? "ok" : "error", r);
         struct seen s;
         bool theirs = llhttp_head(buf, c->len, &s);
-        bool expect_theirs = c->oracle == SAME             ? ours
-                             : c->oracle == LLHTTP_ACCEPTS ? true
-                                                           : false;
+        bool expect_theirs = c->oracle == SAME ? ours : c->oracle == LLHTTP_ACCEPTS ? true : false;
         if (theirs != expect_theirs) {
             /* Report every disagreement before failing, with llhttp's
              * reason, so the corpus can be reviewed in one pass. */
@@ -273,8 +271,7 @@ START_TEST(test_http_parse_llhttp_agree_on_corpus)
                 trim(&v, &vl); /* llhttp 8.1 keeps trailing OWS */
                 ck_assert_msg(slice_eq(hdrs[k].name, s.names[k], s.name_len[k]),
                               "line %d: name %zu", c->lineno, k);
-                ck_assert_msg(slice_eq(hdrs[k].value, v, vl), "line %d: value %zu", c->lineno,
-                              k);
+                ck_assert_msg(slice_eq(hdrs[k].value, v, vl), "line %d: value %zu", c->lineno, k);
             }
             bool cl = (s.flags & F_CONTENT_LENGTH) != 0;
             ck_assert_msg(req.has_content_length == cl, "line %d: has CL", c->lineno);
