@@ -1,8 +1,9 @@
 /*
  * Fuzz target: http_parse.  The first byte picks the mode and a split
  * point, the rest is the message:
- *   mode 0  request head          mode 1  response head (bit 2: to HEAD)
- *   mode 2  chunked body
+ *   mode 0  request head (bit 2: tiny limits)
+ *   mode 1  response head (bit 2: the request was HEAD)
+ *   mode 2  chunked body, mode 3 the same with tiny limits
  * Beyond "no crash", each mode checks invariants: results never exceed the
  * input, slices stay inside it, and feeding the input in two pieces (at
  * the split point, keeping the parser state) decides exactly as feeding
@@ -30,12 +31,22 @@ static void slice_in(struct http_slice s, const char *buf, size_t len)
     check(s.len == 0 || (s.ptr >= buf && s.len <= len && (size_t)(s.ptr - buf) <= len - s.len));
 }
 
-static void fuzz_req(const char *buf, size_t len, size_t split)
+/* Tiny limits, so the limit paths are reached by short inputs too. */
+static const struct http_limits small = {
+    .max_start_line = 24,
+    .max_field_section = 80,
+    .max_fields = 3,
+    .max_chunk_line = 12,
+    .max_trailer = 16,
+    .reject_bare_lf = true,
+};
+
+static void fuzz_req(const char *buf, size_t len, size_t split, const struct http_limits *lim)
 {
     struct http_hdr hdrs[NHDRS];
     struct http_req a, b;
     http_req_init(&a);
-    int r = http_req_parse(buf, len, &a, hdrs, NHDRS, NULL);
+    int r = http_req_parse(buf, len, &a, hdrs, NHDRS, lim);
     check(r == -EAGAIN || (r < 0 && a.status >= 400) || (r > 0 && (size_t)r <= len));
     if (r > 0) {
         slice_in(a.method, buf, len);
@@ -50,9 +61,9 @@ static void fuzz_req(const char *buf, size_t len, size_t split)
         (void)http_hdr_find(hdrs, a.nhdrs, "host", NULL);
     }
     http_req_init(&b);
-    int r1 = http_req_parse(buf, split, &b, hdrs, NHDRS, NULL);
+    int r1 = http_req_parse(buf, split, &b, hdrs, NHDRS, lim);
     if (r1 == -EAGAIN)
-        r1 = http_req_parse(buf, len, &b, hdrs, NHDRS, NULL);
+        r1 = http_req_parse(buf, len, &b, hdrs, NHDRS, lim);
     /* An earlier verdict on a prefix is final: the same on the whole. */
     check(r1 == r && b.status == a.status);
 }
@@ -78,10 +89,11 @@ static void fuzz_resp(const char *buf, size_t len, size_t split, bool head)
 
 /* Decodes in[0..len) from one buffer; returns the result, *used and a
  * checksum of the data. */
-static int chunked_all(const char *in, size_t len, size_t *used_total, uint64_t *sum, size_t *dlen)
+static int chunked_all(const char *in, size_t len, const struct http_limits *lim,
+                       size_t *used_total, uint64_t *sum, size_t *dlen)
 {
     struct http_chunked c;
-    http_chunked_init(&c, NULL);
+    http_chunked_init(&c, lim);
     size_t off = 0;
     int r;
     for (;;) {
@@ -102,18 +114,18 @@ static int chunked_all(const char *in, size_t len, size_t *used_total, uint64_t 
     return r;
 }
 
-static void fuzz_chunked(const char *buf, size_t len, size_t split)
+static void fuzz_chunked(const char *buf, size_t len, size_t split, const struct http_limits *lim)
 {
     size_t used_a = 0, dlen_a = 0;
     uint64_t sum_a = 0;
-    int ra = chunked_all(buf, len, &used_a, &sum_a, &dlen_a);
+    int ra = chunked_all(buf, len, lim, &used_a, &sum_a, &dlen_a);
     check(ra == 0 || ra == -EAGAIN || ra == -EBADMSG || ra == -E2BIG);
     if (ra == -EAGAIN)
         check(used_a == len);
 
     /* The same bytes in two separate buffers. */
     struct http_chunked c;
-    http_chunked_init(&c, NULL);
+    http_chunked_init(&c, lim);
     size_t dlen = 0, total = 0;
     uint64_t sum = 0;
     int r = -EAGAIN;
@@ -162,13 +174,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t split = len ? (size_t)(sel >> 3) * len / 31 : 0;
     switch (sel & 3) {
     case 0:
-        fuzz_req(buf, len, split);
+        fuzz_req(buf, len, split, (sel & 4) ? &small : NULL);
         break;
     case 1:
         fuzz_resp(buf, len, split, (sel & 4) != 0);
         break;
     default:
-        fuzz_chunked(buf, len, split);
+        fuzz_chunked(buf, len, split, (sel & 1) ? &small : NULL);
         break;
     }
     free(buf);

@@ -468,6 +468,40 @@ START_TEST(test_http_req_parse_slow_client_is_linear)
 }
 END_TEST
 
+/* The scan resumes where the previous call stopped, as picohttpparser's
+ * last_len does: bytes it has already looked at are not looked at again
+ * (the caller promises not to change them).  Proven by changing them. */
+START_TEST(test_http_req_parse_does_not_rescan)
+{
+    char buf[] = "GET / HTTP/1.1\r\nHost: a\r\nX: bbbbbbc";
+    size_t len = sizeof(buf) - 2; /* without the final 'c' */
+    struct http_req req;
+    struct http_hdr hdrs[4];
+    http_req_init(&req);
+    ck_assert_int_eq(http_req_parse(buf, len, &req, hdrs, 4, NULL), -EAGAIN);
+    memcpy(buf + len - 5, "\r\n\r\n", 4); /* an end of head behind the scan */
+    ck_assert_int_eq(http_req_parse(buf, len + 1, &req, hdrs, 4, NULL), -EAGAIN);
+    /* A fresh state does see it. */
+    http_req_init(&req);
+    ck_assert_int_eq(http_req_parse(buf, len + 1, &req, hdrs, 4, NULL), (int)len - 1);
+}
+END_TEST
+
+/* Too many field lines are refused before the head ends. */
+START_TEST(test_http_req_parse_field_count_early)
+{
+    size_t len;
+    char *m = build_req(14, HTTP_DEFAULT_MAX_FIELDS, 10, &len);
+    struct http_req req;
+    struct http_hdr hdrs[NHDRS + 8];
+    /* Without the final CRLF the head is incomplete, yet over the count. */
+    ck_assert_int_eq(parse_exact(m, len - 2, &req, hdrs, NHDRS + 8, NULL), -E2BIG);
+    ck_assert_int_eq(req.status, 431);
+    ck_assert_int_eq(parse_exact(m, len - 2 - 12, &req, hdrs, NHDRS + 8, NULL), -EAGAIN);
+    free(m);
+}
+END_TEST
+
 START_TEST(test_http_req_parse_bare_lf_policy)
 {
     struct http_req req;
@@ -856,6 +890,8 @@ static Suite *http_parse_suite(void)
     tcase_add_test(tc, test_http_req_parse_limits_request_line);
     tcase_add_test(tc, test_http_req_parse_limits_fields);
     tcase_add_test(tc, test_http_req_parse_slow_client_is_linear);
+    tcase_add_test(tc, test_http_req_parse_does_not_rescan);
+    tcase_add_test(tc, test_http_req_parse_field_count_early);
     tcase_add_test(tc, test_http_req_parse_bare_lf_policy);
     tcase_add_test(tc, test_http_req_parse_content_length_max);
     tcase_add_test(tc, test_http_resp_parse_framing);
