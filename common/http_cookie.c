@@ -211,9 +211,9 @@ static bool valid_domain(const char *d)
     return true;
 }
 
-int http_cookie_set_format(const char *name, size_t name_len, const char *value,
-                           size_t value_len, const struct http_cookie_attrs *attrs, char *out,
-                           size_t cap, size_t *out_len)
+int http_cookie_set_format(const char *name, size_t name_len, const char *value, size_t value_len,
+                           const struct http_cookie_attrs *attrs, char *out, size_t cap,
+                           size_t *out_len)
 {
     static const struct http_cookie_attrs none = {0};
     if (!attrs)
@@ -474,8 +474,7 @@ static int id_mac(const struct http_cookie_key *key, const uint8_t id[HTTP_COOKI
                   uint8_t mac[32])
 {
     unsigned int mlen = 0;
-    if (!HMAC(EVP_sha256(), key->bytes, HTTP_COOKIE_KEY_LEN, id, HTTP_COOKIE_ID_LEN, mac,
-              &mlen) ||
+    if (!HMAC(EVP_sha256(), key->bytes, HTTP_COOKIE_KEY_LEN, id, HTTP_COOKIE_ID_LEN, mac, &mlen) ||
         mlen != 32)
         return -ENOMEM;
     return 0;
@@ -555,8 +554,7 @@ static int fail(char *err, size_t errlen, int rc, const char *path, const char *
 }
 
 /* Reads the key from an open file; closes fd. */
-static int read_key(int fd, const char *path, struct http_cookie_key *key, char *err,
-                    size_t errlen)
+static int read_key(int fd, const char *path, struct http_cookie_key *key, char *err, size_t errlen)
 {
     struct stat st;
     char msg[96];
@@ -645,8 +643,7 @@ static int create_key(const char *path, struct http_cookie_key *key, char *err, 
     if (fd < 0) {
         rc = -errno;
         char msg[96];
-        snprintf(msg, sizeof(msg), "cannot create a temporary file beside it: %s",
-                 strerror(-rc));
+        snprintf(msg, sizeof(msg), "cannot create a temporary file beside it: %s", strerror(-rc));
         return fail(err, errlen, rc, path, msg);
     }
     const char *what = NULL;

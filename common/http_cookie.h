@@ -91,9 +91,9 @@ struct http_cookie_attrs {
  * value has a byte outside cookie-octet (a DQUOTE pair around it is
  * allowed), a bad Path or Domain, a negative Max-Age, SameSite=None
  * without Secure, a date outside years 1970..9999), or -EMSGSIZE. */
-int http_cookie_set_format(const char *name, size_t name_len, const char *value,
-                           size_t value_len, const struct http_cookie_attrs *attrs, char *out,
-                           size_t cap, size_t *out_len);
+int http_cookie_set_format(const char *name, size_t name_len, const char *value, size_t value_len,
+                           const struct http_cookie_attrs *attrs, char *out, size_t cap,
+                           size_t *out_len);
 
 /* ---- Set-Cookie: parsing (client) ------------------------------------ */
 

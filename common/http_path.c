@@ -183,8 +183,8 @@ int http_path_normalize(const char *target, size_t len, const struct http_path_o
 static bool is_unreserved(unsigned char c)
 {
     /* RFC 3986 2.3 */
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~';
 }
 
 int http_path_encode(const char *path, size_t len, char *out, size_t cap, size_t *out_len)

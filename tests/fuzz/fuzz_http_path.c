@@ -64,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strcmp(out, ".") != 0) {
             if (http_path_normalize(enc, strlen(enc), &o, again, sizeof(again), &r2) != 0)
                 abort();
-            if (strcmp(again, out) != 0 || (r2.flags & HTTP_PATH_DOTFILE) != (r.flags & HTTP_PATH_DOTFILE))
+            if (strcmp(again, out) != 0 ||
+                (r2.flags & HTTP_PATH_DOTFILE) != (r.flags & HTTP_PATH_DOTFILE))
                 abort();
         }
         char html[6 * 512 + 1];

@@ -20,8 +20,8 @@ static void collect(const char *s, char *out, size_t cap, bool *truncated)
     out[0] = '\0';
     http_cookie_iter_init(&it, in, n);
     while (http_cookie_next(&it, &p)) {
-        int k = snprintf(out + w, cap - w, "%.*s=%.*s|", (int)p.name_len, p.name,
-                         (int)p.value_len, p.value);
+        int k = snprintf(out + w, cap - w, "%.*s=%.*s|", (int)p.name_len, p.name, (int)p.value_len,
+                         p.value);
         ck_assert(k > 0 && (size_t)k < cap - w);
         w += (size_t)k;
     }
@@ -53,8 +53,8 @@ START_TEST(test_http_cookie_iter_golden)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char got[256];
         collect(cases[i][0], got, sizeof(got), NULL);
-        ck_assert_msg(strcmp(got, cases[i][1]) == 0, "'%s': got '%s' want '%s'", cases[i][0],
-                      got, cases[i][1]);
+        ck_assert_msg(strcmp(got, cases[i][1]) == 0, "'%s': got '%s' want '%s'", cases[i][0], got,
+                      cases[i][1]);
     }
 }
 END_TEST
@@ -141,11 +141,13 @@ START_TEST(test_http_cookie_set_format_golden)
     ck_assert_int_eq(http_cookie_set_format("a", 1, "\"x\"", 3, NULL, out, sizeof(out), &n), 0);
     ck_assert_str_eq(out, "a=\"x\"");
 
-    struct http_cookie_attrs del = {.has_max_age = true, .max_age = 0, .has_expires = true,
-                                    .expires = 0, .samesite = HTTP_COOKIE_SAMESITE_STRICT};
+    struct http_cookie_attrs del = {.has_max_age = true,
+                                    .max_age = 0,
+                                    .has_expires = true,
+                                    .expires = 0,
+                                    .samesite = HTTP_COOKIE_SAMESITE_STRICT};
     ck_assert_int_eq(http_cookie_set_format("a", 1, "", 0, &del, out, sizeof(out), &n), 0);
-    ck_assert_str_eq(out,
-                     "a=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Strict");
+    ck_assert_str_eq(out, "a=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Strict");
     struct http_cookie_attrs none = {.secure = true, .samesite = HTTP_COOKIE_SAMESITE_NONE};
     ck_assert_int_eq(http_cookie_set_format("a", 1, "b", 1, &none, out, sizeof(out), &n), 0);
     ck_assert_str_eq(out, "a=b; Secure; SameSite=None");
@@ -162,13 +164,13 @@ END_TEST
 START_TEST(test_http_cookie_set_format_refuses_bad_input)
 {
     char out[256];
-    static const char *const bad_names[] = {"", "a b", "a=b", "a;b", "a\"", "a\r\n", "a,b",
-                                            "(a)", "\xc3\xa9"};
+    static const char *const bad_names[] = {"",      "a b", "a=b", "a;b",     "a\"",
+                                            "a\r\n", "a,b", "(a)", "\xc3\xa9"};
     for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
-        ck_assert_msg(http_cookie_set_format(bad_names[i], strlen(bad_names[i]), "v", 1, NULL,
-                                             out, sizeof(out), NULL) == -EINVAL,
+        ck_assert_msg(http_cookie_set_format(bad_names[i], strlen(bad_names[i]), "v", 1, NULL, out,
+                                             sizeof(out), NULL) == -EINVAL,
                       "name '%s'", bad_names[i]);
-    static const char *const bad_values[] = {"a b", "a;b", "a,b", "a\\b", "\"a",  "a\"b",
+    static const char *const bad_values[] = {"a b",  "a;b",  "a,b",      "a\\b", "\"a",    "a\"b",
                                              "\r\n", "\x7f", "\xc3\xa9", "a\tb", "\"a b\""};
     for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++)
         ck_assert_msg(http_cookie_set_format("n", 1, bad_values[i], strlen(bad_values[i]), NULL,
@@ -183,37 +185,28 @@ START_TEST(test_http_cookie_set_format_refuses_bad_input)
     ck_assert_int_eq(http_cookie_set_format("n", 1, all, k, NULL, out, sizeof(out), NULL), 0);
 
     struct http_cookie_attrs a = {.path = "/a;Domain=evil"};
-    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL),
-                     -EINVAL);
+    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL), -EINVAL);
     a.path = "/a\r\nX: y";
-    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL),
-                     -EINVAL);
+    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL), -EINVAL);
     a = (struct http_cookie_attrs){.domain = "ex ample.org"};
-    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL),
-                     -EINVAL);
+    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL), -EINVAL);
     a.domain = "";
-    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL),
-                     -EINVAL);
+    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL), -EINVAL);
     a = (struct http_cookie_attrs){.has_max_age = true, .max_age = -1};
-    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL),
-                     -EINVAL);
+    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL), -EINVAL);
     a = (struct http_cookie_attrs){.samesite = HTTP_COOKIE_SAMESITE_NONE};
-    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL),
-                     -EINVAL);
+    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL), -EINVAL);
     a = (struct http_cookie_attrs){.has_expires = true, .expires = -1};
-    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL),
-                     -EINVAL);
+    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL), -EINVAL);
     a.expires = 253402300800; /* year 10000 */
-    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL),
-                     -EINVAL);
+    ck_assert_int_eq(http_cookie_set_format("n", 1, "v", 1, &a, out, sizeof(out), NULL), -EINVAL);
 }
 END_TEST
 
 /* Exact room works; any less is -EMSGSIZE with nothing past cap written. */
 START_TEST(test_http_cookie_set_format_room)
 {
-    struct http_cookie_attrs a = {.path = "/x", .secure = true, .has_max_age = true,
-                                  .max_age = 60};
+    struct http_cookie_attrs a = {.path = "/x", .secure = true, .has_max_age = true, .max_age = 60};
     char ref[128];
     size_t n = 0;
     ck_assert_int_eq(http_cookie_set_format("id", 2, "v", 1, &a, ref, sizeof(ref), &n), 0);
@@ -289,8 +282,7 @@ START_TEST(test_http_cookie_set_parse_golden)
     ck_assert_ptr_null(sc.path);
     free(buf);
     /* Bad Max-Age values are ignored; negatives mean now; huge saturates. */
-    ck_assert_int_eq(set_parse("a=b; Max-Age=12x; Max-Age=; Max-Age=+5; Max-Age=-", &sc, &buf),
-                     0);
+    ck_assert_int_eq(set_parse("a=b; Max-Age=12x; Max-Age=; Max-Age=+5; Max-Age=-", &sc, &buf), 0);
     ck_assert(!sc.has_max_age);
     ck_assert_uint_eq(sc.unknown, 4);
     free(buf);
@@ -320,8 +312,8 @@ END_TEST
 
 START_TEST(test_http_cookie_set_parse_rejects)
 {
-    static const char *const bad[] = {"", "novalue", "=v", " = v", "; a=b", "a=b\r\nX: y",
-                                      "a=b; Path=/\x01"};
+    static const char *const bad[] = {
+        "", "novalue", "=v", " = v", "; a=b", "a=b\r\nX: y", "a=b; Path=/\x01"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct http_set_cookie sc;
         char *buf;
@@ -351,9 +343,14 @@ END_TEST
 /* Round trip: what set_format builds, set_parse reads back. */
 START_TEST(test_http_cookie_set_round_trip)
 {
-    struct http_cookie_attrs a = {.path = "/app", .domain = "example.net", .has_max_age = true,
-                                  .max_age = 86400, .has_expires = true, .expires = 1700000000,
-                                  .secure = true, .http_only = true,
+    struct http_cookie_attrs a = {.path = "/app",
+                                  .domain = "example.net",
+                                  .has_max_age = true,
+                                  .max_age = 86400,
+                                  .has_expires = true,
+                                  .expires = 1700000000,
+                                  .secure = true,
+                                  .http_only = true,
                                   .samesite = HTTP_COOKIE_SAMESITE_STRICT};
     char out[256];
     size_t n;
