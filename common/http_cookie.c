@@ -522,7 +522,7 @@ int http_cookie_id_verify(const struct http_cookie_key *key, const char *val, si
 
 int http_cookie_key_from_hex(const char *hex, size_t len, struct http_cookie_key *key)
 {
-    if (!hex || len != 2 * HTTP_COOKIE_KEY_LEN)
+    if (!hex || len != 2 * (size_t)HTTP_COOKIE_KEY_LEN)
         return -EINVAL;
     uint8_t tmp[HTTP_COOKIE_KEY_LEN];
     for (size_t i = 0; i < HTTP_COOKIE_KEY_LEN; i++) {

@@ -79,7 +79,9 @@ static const struct {
 
 static char lower(char c)
 {
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    if (c >= 'A' && c <= 'Z')
+        return (char)(c + ('a' - 'A'));
+    return c;
 }
 
 static bool is_tchar(unsigned char c)
@@ -114,17 +116,9 @@ static bool valid_ext(const char *s, size_t n)
     return true;
 }
 
-static bool istarts(const char *s, const char *prefix)
-{
-    for (; *prefix; s++, prefix++)
-        if (lower(*s) != *prefix)
-            return false;
-    return true;
-}
-
 static bool wants_charset(const char *type)
 {
-    return istarts(type, "text/") || strcasecmp(type, "application/javascript") == 0 ||
+    return strncasecmp(type, "text/", 5) == 0 || strcasecmp(type, "application/javascript") == 0 ||
            strcasecmp(type, "application/json") == 0 || strcasecmp(type, "image/svg+xml") == 0;
 }
 
@@ -354,7 +348,7 @@ int mime_table_load(struct mime_table *t, const char *path)
     }
     if (rc == 0 && ferror(f))
         rc = -EIO;
-    fclose(f);
+    (void)fclose(f); /* read-only: nothing to lose on close */
     if (rc != 0) {
         set_free(&s);
         return rc;
