@@ -13,7 +13,7 @@ build_pkgs=(
 # What the test command adds: the unit-test framework, sanitizer and fuzzer
 # runtimes, formatting, and the real clients the integration tests drive.
 test_pkgs=(
-    check clang libclang-rt-14-dev clang-format clang-tidy cppcheck
+    check clang libclang-rt-14-dev clang-format clang-tidy cppcheck node-llhttp
     procps psmisc
     bind9-dnsutils curl udhcpc
 )
