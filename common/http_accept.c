@@ -29,7 +29,9 @@ static bool is_tchar(char c)
 
 static char lower(char c)
 {
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    if (c >= 'A' && c <= 'Z')
+        c = (char)(c - 'A' + 'a');
+    return c;
 }
 
 /* Case-insensitive equality of s[0..n) and the lowercase literal lit. */
@@ -108,7 +110,7 @@ static int list_next(struct list_iter *it, struct member *m)
         p++;
         while (p < n && is_ows(s[p]))
             p++;
-        if (n - p < 2 || lower(s[p]) != 'q' || s[p + 1] != '=')
+        if (p >= n || lower(s[p]) != 'q' || p + 1 >= n || s[p + 1] != '=')
             return -EBADMSG;
         p += 2;
         if (!scan_qvalue(s, n, &p, &m->q))

@@ -27,8 +27,8 @@ static bool is_etagc(char c)
 
 static bool is_variant_char(char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
 }
 
 /* Appends v in lowercase hex without leading zeros; p has room for 16. */
@@ -144,8 +144,8 @@ static int list_next(struct list_iter *it, struct http_etag *t)
     return 1;
 }
 
-int http_etag_list_parse(const char *s, size_t n, struct http_etag *tags, size_t cap,
-                         size_t *count, bool *any)
+int http_etag_list_parse(const char *s, size_t n, struct http_etag *tags, size_t cap, size_t *count,
+                         bool *any)
 {
     trim_ows(&s, &n);
     *count = 0;

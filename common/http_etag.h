@@ -72,8 +72,8 @@ int http_etag_parse(const char *s, size_t n, struct http_etag *out);
  * tags.  An empty list is valid (count 0, any false).  Outputs are
  * unspecified on error.
  */
-int http_etag_list_parse(const char *s, size_t n, struct http_etag *tags, size_t cap,
-                         size_t *count, bool *any);
+int http_etag_list_parse(const char *s, size_t n, struct http_etag *tags, size_t cap, size_t *count,
+                         bool *any);
 
 /* RFC 9110 8.8.3.2: both strong and the same opaque-tag octets. */
 bool http_etag_eq_strong(const struct http_etag *a, const struct http_etag *b);

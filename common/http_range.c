@@ -99,8 +99,8 @@ static bool unit_is_bytes(const char *s, size_t n)
     return true;
 }
 
-int http_range_parse(const char *s, size_t n, uint64_t length, struct http_range *out,
-                     size_t cap, size_t *count)
+int http_range_parse(const char *s, size_t n, uint64_t length, struct http_range *out, size_t cap,
+                     size_t *count)
 {
     if (cap == 0)
         return -EINVAL;
@@ -212,8 +212,7 @@ int http_range_format(char *buf, size_t cap, const struct http_range *r, uint64_
         buf[0] = '\0';
     if (r->first > r->last || r->last >= length)
         return -EINVAL;
-    int k = snprintf(buf, cap, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, r->first, r->last,
-                     length);
+    int k = snprintf(buf, cap, "bytes %" PRIu64 "-%" PRIu64 "/%" PRIu64, r->first, r->last, length);
     if (k < 0 || (size_t)k >= cap) {
         if (cap > 0)
             buf[0] = '\0';

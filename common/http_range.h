@@ -73,8 +73,8 @@ struct http_range {
  * policy are in the comment at the top of this header.  cap must be >= 1
  * (else -EINVAL); out and *count are unspecified on error.
  */
-int http_range_parse(const char *s, size_t n, uint64_t length, struct http_range *out,
-                     size_t cap, size_t *count);
+int http_range_parse(const char *s, size_t n, uint64_t length, struct http_range *out, size_t cap,
+                     size_t *count);
 
 /*
  * Writes the Content-Range value "bytes first-last/length" (RFC 9110 14.4)

@@ -25,22 +25,22 @@ START_TEST(test_http_accept_encoding_table)
         int ret;
         enum http_coding want;
     } cases[] = {
-        {"gzip, deflate, br", BOTH, 0, HTTP_CODING_BR},   /* tie: br first */
+        {"gzip, deflate, br", BOTH, 0, HTTP_CODING_BR}, /* tie: br first */
         {"gzip, deflate, br", GZ, 0, HTTP_CODING_GZIP},
         {"gzip, deflate, br", BR, 0, HTTP_CODING_BR},
         {"gzip, deflate, br", 0, 0, HTTP_CODING_IDENTITY},
         {"gzip, deflate, br, zstd", BOTH, 0, HTTP_CODING_BR},
         {"br;q=0.5, gzip", BOTH, 0, HTTP_CODING_GZIP},
         {"br;q=0.5, gzip;q=0.499", BOTH, 0, HTTP_CODING_BR},
-        {"br;q=0.5", BOTH, 0, HTTP_CODING_BR},            /* identity is the fallback */
+        {"br;q=0.5", BOTH, 0, HTTP_CODING_BR}, /* identity is the fallback */
         {"br;q=0.001", BOTH, 0, HTTP_CODING_BR},
         {"br;q=0", BR, 0, HTTP_CODING_IDENTITY},
         {"br;q=0, gzip;q=0", BOTH, 0, HTTP_CODING_IDENTITY},
-        {"GZIP", GZ, 0, HTTP_CODING_GZIP},                /* case-insensitive */
+        {"GZIP", GZ, 0, HTTP_CODING_GZIP}, /* case-insensitive */
         {"x-gzip", GZ, 0, HTTP_CODING_GZIP},
         {"X-GZip ; Q=1.000", GZ, 0, HTTP_CODING_GZIP},
         {"deflate", BOTH, 0, HTTP_CODING_IDENTITY},
-        {"", BOTH, 0, HTTP_CODING_IDENTITY},              /* empty: identity only */
+        {"", BOTH, 0, HTTP_CODING_IDENTITY}, /* empty: identity only */
         {" , ,", BOTH, 0, HTTP_CODING_IDENTITY},
         {"*", BOTH, 0, HTTP_CODING_BR},
         {"*", GZ, 0, HTTP_CODING_GZIP},
@@ -58,7 +58,7 @@ START_TEST(test_http_accept_encoding_table)
         {"gzip;q=0.2, *", GZ, 0, HTTP_CODING_IDENTITY},        /* "*" covers identity */
         {"gzip;q=0.2, *;q=0.1", BOTH, 0, HTTP_CODING_GZIP},
         {"br;q=0.3, *;q=0.4", BOTH, 0, HTTP_CODING_GZIP},
-        {"gzip;q=0, gzip", GZ, 0, HTTP_CODING_IDENTITY},      /* first occurrence counts */
+        {"gzip;q=0, gzip", GZ, 0, HTTP_CODING_IDENTITY}, /* first occurrence counts */
         {"gzip, gzip;q=0", GZ, 0, HTTP_CODING_GZIP},
         {"gzip;q=1., br;q=0.", BOTH, 0, HTTP_CODING_GZIP},
         {"\tgzip\t;\tq=0.5\t,br;q=0.25 ", BOTH, 0, HTTP_CODING_GZIP},
@@ -81,8 +81,8 @@ START_TEST(test_http_accept_encoding_table)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         enum http_coding c = (enum http_coding)99;
         int r = enc(cases[i].v, cases[i].have, &c);
-        ck_assert_msg(r == cases[i].ret && c == cases[i].want, "\"%s\" have %u: %d, %d",
-                      cases[i].v, cases[i].have, r, (int)c);
+        ck_assert_msg(r == cases[i].ret && c == cases[i].want, "\"%s\" have %u: %d, %d", cases[i].v,
+                      cases[i].have, r, (int)c);
     }
     enum http_coding c = HTTP_CODING_NONE;
     ck_assert_int_eq(http_accept_encoding_choose(NULL, 0, BOTH, &c), 0); /* absent */
@@ -159,41 +159,41 @@ START_TEST(test_http_accept_language_table)
     } cases[] = {
         {"en", 0, 0},
         {"en-US", 0, 1},
-        {"en-us", 0, 1},                 /* case-insensitive */
+        {"en-us", 0, 1}, /* case-insensitive */
         {"EN", 0, 0},
-        {"en-GB", -ENOENT, 0},           /* a range is not cut down to "en" */
+        {"en-GB", -ENOENT, 0}, /* a range is not cut down to "en" */
         {"en-US, en", 0, 1},
-        {"en, en-US", 0, 1},             /* equal q: the longer match wins */
+        {"en, en-US", 0, 1}, /* equal q: the longer match wins */
         {"en;q=0.5, en-US;q=0.4", 0, 0},
         {"fr, en;q=0.9", 0, 2},
         {"fr;q=0.9, en", 0, 0},
-        {"de", 0, 3},                    /* "de" matches "de-CH" */
+        {"de", 0, 3}, /* "de" matches "de-CH" */
         {"de-ch", 0, 3},
-        {"d", -ENOENT, 0},               /* prefix only at a '-' */
+        {"d", -ENOENT, 0}, /* prefix only at a '-' */
         {"zh", 0, 4},
         {"zh-Hant", 0, 4},
         {"zh-hant-tw", 0, 4},
         {"zh-Hans", -ENOENT, 0},
-        {"*", 0, 0},                     /* first available */
+        {"*", 0, 0}, /* first available */
         {"*;q=0.5, fr", 0, 2},
         {"*, fr;q=0.5", 0, 0},
-        {"*, en;q=0, fr;q=0.5", 0, 3},   /* en* excluded, "*" wins at q=1 */
+        {"*, en;q=0, fr;q=0.5", 0, 3}, /* en* excluded, "*" wins at q=1 */
         {"en;q=0", -ENOENT, 0},
-        {"en;q=0, en-US", 0, 1},         /* more specific range overrides */
+        {"en;q=0, en-US", 0, 1}, /* more specific range overrides */
         {"*;q=0", -ENOENT, 0},
         {"ja, ko", -ENOENT, 0},
         {"", -ENOENT, 0},
         {" , ", -ENOENT, 0},
-        {"fr;q=0.8, de;q=0.8", 0, 2},    /* equal q and length: header order */
+        {"fr;q=0.8, de;q=0.8", 0, 2}, /* equal q and length: header order */
         {"de;q=0.8, fr;q=0.8", 0, 3},
-        {"es-419, fr;q=0.1", 0, 2},      /* digits in later subtags */
+        {"es-419, fr;q=0.1", 0, 2}, /* digits in later subtags */
         /* Malformed. */
         {"en_US", -EBADMSG, 0},
         {"123", -EBADMSG, 0},
         {"en-", -EBADMSG, 0},
         {"-en", -EBADMSG, 0},
         {"en--US", -EBADMSG, 0},
-        {"abcdefghi", -EBADMSG, 0},      /* subtag over 8 */
+        {"abcdefghi", -EBADMSG, 0}, /* subtag over 8 */
         {"en-abcdefghi", -EBADMSG, 0},
         {"en;q=1.5", -EBADMSG, 0},
         {"en;charset=x", -EBADMSG, 0},

@@ -54,8 +54,8 @@ static uint64_t rng(void)
     return rng_state;
 }
 
-#define T_MIN ((time_t)-62167219200)  /* 0000-01-01T00:00:00Z */
-#define T_MAX ((time_t)253402300799)  /* 9999-12-31T23:59:59Z */
+#define T_MIN ((time_t)-62167219200) /* 0000-01-01T00:00:00Z */
+#define T_MAX ((time_t)253402300799) /* 9999-12-31T23:59:59Z */
 
 START_TEST(test_http_date_format_golden)
 {
@@ -153,7 +153,7 @@ START_TEST(test_http_date_parse_three_forms)
         "Sun, 06 Nov 1994 08:49:37 GMT",
         "Sunday, 06-Nov-94 08:49:37 GMT",
         "Sun Nov  6 08:49:37 1994",
-        "Sun Nov 06 08:49:37 1994", /* asctime day as 2DIGIT */
+        "Sun Nov 06 08:49:37 1994",           /* asctime day as 2DIGIT */
         "  Sun, 06 Nov 1994 08:49:37 GMT\t ", /* OWS around the value */
     };
     for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
@@ -169,48 +169,48 @@ START_TEST(test_http_date_parse_rejects)
     static const char *const bad[] = {
         "",
         "   ",
-        "Sun, 06 Nov 1994 08:49:37 GMTx",     /* trailing junk */
-        "Sun, 06 Nov 1994 08:49:37 GMT,",     /* trailing junk */
-        "Sun, 06 Nov 1994 08:49:37",          /* no zone */
-        "Sun, 06 Nov 1994 08:49:37 UTC",      /* wrong zone */
-        "Sun, 06 Nov 1994 08:49:37 gmt",      /* case-sensitive */
-        "sun, 06 Nov 1994 08:49:37 GMT",      /* case-sensitive day */
-        "Sun, 06 nov 1994 08:49:37 GMT",      /* case-sensitive month */
-        "Mon, 06 Nov 1994 08:49:37 GMT",      /* wrong weekday */
-        "Sux, 06 Nov 1994 08:49:37 GMT",      /* no such weekday */
-        "Sun, 06 Nox 1994 08:49:37 GMT",      /* no such month */
-        "Sun, 6 Nov 1994 08:49:37 GMT",       /* one-digit day */
-        "Sun, 06 Nov 94 08:49:37 GMT",        /* two-digit year */
-        "Sun, 06 Nov 01994 08:49:37 GMT",     /* five-digit year */
-        "Sun,  06 Nov 1994 08:49:37 GMT",     /* extra space */
-        "Sun,06 Nov 1994 08:49:37 GMT",       /* missing space */
-        "Sun, 06 Nov 1994 8:49:37 GMT",       /* one-digit hour */
-        "Sun, 06 Nov 1994 24:00:00 GMT",      /* hour 24 */
-        "Sun, 06 Nov 1994 23:60:00 GMT",      /* minute 60 */
-        "Sun, 06 Nov 1994 23:59:61 GMT",      /* second 61 */
-        "Sun, 06 Nov 1994 08-49-37 GMT",      /* separators */
-        "Sun, 00 Nov 1994 08:49:37 GMT",      /* day 0 */
-        "Thu, 31 Nov 1994 08:49:37 GMT",      /* Nov has 30 days */
-        "Thu, 29 Feb 2001 00:00:00 GMT",      /* 2001 is no leap year */
-        "Thu, 01 Mar 2001 00:00:00 GMT\r\n",  /* CRLF is not OWS */
-        "Sun, 06 Nov 1994 08:49:37 +0000",    /* numeric zone */
-        "Sun, 06 Nov -994 08:49:37 GMT",      /* sign */
-        "Sun, +6 Nov 1994 08:49:37 GMT",      /* sign */
-        "Sunday, 06 Nov 1994 08:49:37 GMT",   /* long name, fixdate layout */
-        "Sun, 06-Nov-94 08:49:37 GMT",        /* short name, RFC 850 layout */
-        "Sunday, 06-Nov-1994 08:49:37 GMT",   /* RFC 850 with 4-digit year */
-        "Sunday, 06-Nov-94 08:49:37",         /* RFC 850 without GMT */
-        "Sunday, 6-Nov-94 08:49:37 GMT",      /* RFC 850 one-digit day */
-        "Sundax, 06-Nov-94 08:49:37 GMT",     /* no such weekday */
-        "Monday, 06-Nov-94 08:49:37 GMT",     /* wrong weekday */
-        "Sun Nov 6 08:49:37 1994",            /* asctime single space */
-        "Sun Nov  6 08:49:37 94",             /* asctime 2-digit year */
-        "Sun Nov  6 08:49:37 1994 GMT",       /* asctime with zone */
-        "Sun Nov   6 08:49:37 1994",          /* three spaces */
-        "Mon Nov  6 08:49:37 1994",           /* wrong weekday */
-        "Sun Nov  0 08:49:37 1994",           /* day 0 */
-        "1994-11-06T08:49:37Z",               /* ISO 8601 */
-        "784111777",                          /* epoch seconds */
+        "Sun, 06 Nov 1994 08:49:37 GMTx",    /* trailing junk */
+        "Sun, 06 Nov 1994 08:49:37 GMT,",    /* trailing junk */
+        "Sun, 06 Nov 1994 08:49:37",         /* no zone */
+        "Sun, 06 Nov 1994 08:49:37 UTC",     /* wrong zone */
+        "Sun, 06 Nov 1994 08:49:37 gmt",     /* case-sensitive */
+        "sun, 06 Nov 1994 08:49:37 GMT",     /* case-sensitive day */
+        "Sun, 06 nov 1994 08:49:37 GMT",     /* case-sensitive month */
+        "Mon, 06 Nov 1994 08:49:37 GMT",     /* wrong weekday */
+        "Sux, 06 Nov 1994 08:49:37 GMT",     /* no such weekday */
+        "Sun, 06 Nox 1994 08:49:37 GMT",     /* no such month */
+        "Sun, 6 Nov 1994 08:49:37 GMT",      /* one-digit day */
+        "Sun, 06 Nov 94 08:49:37 GMT",       /* two-digit year */
+        "Sun, 06 Nov 01994 08:49:37 GMT",    /* five-digit year */
+        "Sun,  06 Nov 1994 08:49:37 GMT",    /* extra space */
+        "Sun,06 Nov 1994 08:49:37 GMT",      /* missing space */
+        "Sun, 06 Nov 1994 8:49:37 GMT",      /* one-digit hour */
+        "Sun, 06 Nov 1994 24:00:00 GMT",     /* hour 24 */
+        "Sun, 06 Nov 1994 23:60:00 GMT",     /* minute 60 */
+        "Sun, 06 Nov 1994 23:59:61 GMT",     /* second 61 */
+        "Sun, 06 Nov 1994 08-49-37 GMT",     /* separators */
+        "Sun, 00 Nov 1994 08:49:37 GMT",     /* day 0 */
+        "Thu, 31 Nov 1994 08:49:37 GMT",     /* Nov has 30 days */
+        "Thu, 29 Feb 2001 00:00:00 GMT",     /* 2001 is no leap year */
+        "Thu, 01 Mar 2001 00:00:00 GMT\r\n", /* CRLF is not OWS */
+        "Sun, 06 Nov 1994 08:49:37 +0000",   /* numeric zone */
+        "Sun, 06 Nov -994 08:49:37 GMT",     /* sign */
+        "Sun, +6 Nov 1994 08:49:37 GMT",     /* sign */
+        "Sunday, 06 Nov 1994 08:49:37 GMT",  /* long name, fixdate layout */
+        "Sun, 06-Nov-94 08:49:37 GMT",       /* short name, RFC 850 layout */
+        "Sunday, 06-Nov-1994 08:49:37 GMT",  /* RFC 850 with 4-digit year */
+        "Sunday, 06-Nov-94 08:49:37",        /* RFC 850 without GMT */
+        "Sunday, 6-Nov-94 08:49:37 GMT",     /* RFC 850 one-digit day */
+        "Sundax, 06-Nov-94 08:49:37 GMT",    /* no such weekday */
+        "Monday, 06-Nov-94 08:49:37 GMT",    /* wrong weekday */
+        "Sun Nov 6 08:49:37 1994",           /* asctime single space */
+        "Sun Nov  6 08:49:37 94",            /* asctime 2-digit year */
+        "Sun Nov  6 08:49:37 1994 GMT",      /* asctime with zone */
+        "Sun Nov   6 08:49:37 1994",         /* three spaces */
+        "Mon Nov  6 08:49:37 1994",          /* wrong weekday */
+        "Sun Nov  0 08:49:37 1994",          /* day 0 */
+        "1994-11-06T08:49:37Z",              /* ISO 8601 */
+        "784111777",                         /* epoch seconds */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         time_t t = 42;
@@ -221,7 +221,11 @@ START_TEST(test_http_date_parse_rejects)
     /* An embedded NUL inside the given length is junk, not an end. */
     time_t t;
     ck_assert_int_eq(parse_at("Sun, 06 Nov 1994 08:49:37 GMT", 30, NOW_2026, &t), -EBADMSG);
-    ck_assert_int_eq(parse_at("Sun, 06 Nov 1994" "\0" "08:49:37 GMT", 29, NOW_2026, &t), -EBADMSG);
+    ck_assert_int_eq(parse_at("Sun, 06 Nov 1994"
+                              "\0"
+                              "08:49:37 GMT",
+                              29, NOW_2026, &t),
+                     -EBADMSG);
 }
 END_TEST
 
@@ -328,8 +332,8 @@ START_TEST(test_http_date_prefixes_and_extensions)
         size_t n = strlen(good[g]);
         for (size_t k = 0; k < n; k++) {
             time_t t;
-            ck_assert_msg(parse_at(good[g], k, NOW_2026, &t) == -EBADMSG, "prefix %zu of %s",
-                          k, good[g]);
+            ck_assert_msg(parse_at(good[g], k, NOW_2026, &t) == -EBADMSG, "prefix %zu of %s", k,
+                          good[g]);
         }
         char ext[64];
         for (int c = 1; c < 256; c++) {

@@ -116,11 +116,11 @@ START_TEST(test_http_etag_parse_single)
     ck_assert(t.weak);
     ck_assert_uint_eq(t.len, 7);
     ck_assert_int_eq(memcmp(t.opaque, "\"xyzzy\"", 7), 0);
-    ck_assert_int_eq(http_etag_parse("\"\"", 2, &t), 0); /* empty opaque-tag is valid */
+    ck_assert_int_eq(http_etag_parse("\"\"", 2, &t), 0);         /* empty opaque-tag is valid */
     ck_assert_int_eq(http_etag_parse("\"\x80\xff\"", 4, &t), 0); /* obs-text */
-    static const char *const bad[] = {"",        "\"",      "xyzzy",     "\"a\"b",    "w/\"a\"",
-                                      "W/a",     "W/",      "\"a\" \"b\"", "\"a\",",  "\"a b\"",
-                                      "\"a\"\"", "W /\"a\"", "*",         "\"a\x7f\"", "\"\t\""};
+    static const char *const bad[] = {"",        "\"",       "xyzzy",       "\"a\"b",    "w/\"a\"",
+                                      "W/a",     "W/",       "\"a\" \"b\"", "\"a\",",    "\"a b\"",
+                                      "\"a\"\"", "W /\"a\"", "*",           "\"a\x7f\"", "\"\t\""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         size_t n = strlen(bad[i]);
         char *buf = test_exact_copy(bad[i], n);
@@ -154,8 +154,8 @@ START_TEST(test_http_etag_list_parse_forms)
     ck_assert_int_eq(http_etag_list_parse("\"a,b\"", 5, tags, 8, &count, &any), 0);
     ck_assert_uint_eq(count, 1);
     ck_assert_uint_eq(tags[0].len, 5);
-    static const char *const bad[] = {"*, \"a\"", "\"a\", *", "**",    "\"a\" \"b\"", "a",
-                                      "\"a\";q=1", "\"a",    "W/\"a", "\"a\"x",    "\"a\",b"};
+    static const char *const bad[] = {"*, \"a\"",  "\"a\", *", "**",    "\"a\" \"b\"", "a",
+                                      "\"a\";q=1", "\"a",      "W/\"a", "\"a\"x",      "\"a\",b"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         size_t n = strlen(bad[i]);
         char *buf = test_exact_copy(bad[i], n);
@@ -212,10 +212,10 @@ START_TEST(test_http_etag_if_none_match_table)
         {"\"abc", "\"abc\"", -EBADMSG},
         {"abc", "\"abc\"", -EBADMSG},
         {"\"abc\" junk", "\"abc\"", -EBADMSG},
-        {"junk, \"abc\"", "\"abc\"", -EBADMSG},  /* validated before matching */
+        {"junk, \"abc\"", "\"abc\"", -EBADMSG}, /* validated before matching */
         {"\"abc\", junk", "\"abc\"", -EBADMSG},
         {"*, \"abc\"", "\"abc\"", -EBADMSG},
-        {"\"abc\"", "abc", -EINVAL},             /* the current tag is bad */
+        {"\"abc\"", "abc", -EINVAL}, /* the current tag is bad */
         {"\"abc\"", "", -EINVAL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
