@@ -10,7 +10,7 @@
 #   netns_bridge NS BR A        bridge BR inside NS with address A (CIDR)
 #   netns_attach NS BR NS2 A2   veth from NS2 into bridge BR of NS, A2 on NS2's end
 #   netns_exec NS cmd...        run a command inside NS
-#   netns_spawn NS LOG cmd...   start a background process inside NS; prints its PID
+#   netns_spawn NS LOG cmd...   start a background process inside NS; PID in NETNS_PID
 #   netns_cleanup               stop the processes inside the test's namespaces, delete them
 #
 # Every link is created directly inside the test's namespaces, so nothing
@@ -103,11 +103,14 @@ netns_exec() {
     ip netns exec "$ns" "$@"
 }
 
+# Call it directly, not in "$(...)": the process must stay a child of the
+# test's shell so that "wait" works and an exited one is reaped, not a zombie
+# that still answers kill -0.  Its PID is left in NETNS_PID.
 netns_spawn() {
     local ns=$1 log=$2
     shift 2
     ip netns exec "$ns" "$@" >"$log" 2>&1 &
-    echo "$!"
+    NETNS_PID=$!
 }
 
 # The test's namespaces are found by their prefix rather than kept in a
