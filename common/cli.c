@@ -6,12 +6,15 @@
 #include "common/log.h"
 #include "labnet_version.h"
 
-enum { OPT_VERSION = 0x100 };
+enum { OPT_VERSION = 0x100, OPT_CONFIG };
 
 static const struct option common_long[] = {
-    {"config", required_argument, NULL, 'c'},    {"test", no_argument, NULL, 't'},
-    {"foreground", no_argument, NULL, 'f'},      {"verbose", no_argument, NULL, 'v'},
-    {"quiet", no_argument, NULL, 'q'},           {"help", no_argument, NULL, 'h'},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"test", no_argument, NULL, 't'},
+    {"foreground", no_argument, NULL, 'f'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
 };
 
@@ -22,8 +25,10 @@ void cli_usage(const struct cli_prog *p, FILE *f)
 {
     fprintf(f, "Usage: %s [options]%s%s\n%s\n\nOptions:\n", p->name, p->args ? " " : "",
             p->args ? p->args : "", p->summary);
-    fprintf(f, "  -c, --config FILE  read configuration from FILE (default: built-in)\n"
-               "  -t, --test         check the configuration and exit 0 (valid) or 1\n");
+    fprintf(f,
+            "%s, --config FILE  read configuration from FILE (default: built-in)\n"
+            "  -t, --test         check the configuration and exit 0 (valid) or 1\n",
+            p->config_long_only ? "    " : "  -c");
     if (p->is_daemon)
         fprintf(f, "  -f, --foreground   stay in the foreground\n");
     fprintf(f, "  -v, --verbose      more log output (repeat for more)\n"
@@ -48,15 +53,20 @@ int cli_parse(const struct cli_prog *p, int argc, char **argv, struct cli_opts *
     memset(&longopts[n], 0, sizeof(longopts[n]));
 
     char shortopts[128];
-    snprintf(shortopts, sizeof(shortopts), "c:t%svqh%s", p->is_daemon ? "f" : "",
+    snprintf(shortopts, sizeof(shortopts), "%st%svqh%s",
+             p->config_long_only ? "" : "c:", p->is_daemon ? "f" : "",
              p->extra_short ? p->extra_short : "");
 
     optind = 1;
     opterr = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        /* A short -c is the program's own when config_long_only (then
+         * extra_short has it and it reaches the default case below). */
+        if (opt == 'c' && !p->config_long_only)
+            opt = OPT_CONFIG;
         switch (opt) {
-        case 'c':
+        case OPT_CONFIG:
             o->config_path = optarg;
             break;
         case 't':

@@ -28,11 +28,14 @@ struct cli_opts {
 };
 
 struct cli_prog {
-    const char *name;                /* "labnet-dnsd" */
-    const char *summary;             /* one line: what the program does */
-    const char *args;                /* positional usage, e.g. "[@server] name [type]", or NULL */
-    const char *extra_help;          /* lines describing the extra options, or NULL */
-    bool is_daemon;                  /* accepts -f; its default is to detach */
+    const char *name;       /* "labnet-dnsd" */
+    const char *summary;    /* one line: what the program does */
+    const char *args;       /* positional usage, e.g. "[@server] name [type]", or NULL */
+    const char *extra_help; /* lines describing the extra options, or NULL */
+    bool is_daemon;         /* accepts -f; its default is to detach */
+    /* The program uses -c itself (labnet-fetch: curl's cookie jar); the
+     * configuration file is then --config FILE only. */
+    bool config_long_only;
     int default_level;               /* LOG_LVL_* before -v/-q */
     const char *extra_short;         /* getopt letters, e.g. "p:" */
     const struct option *extra_long; /* zero-terminated, or NULL */

@@ -540,17 +540,28 @@ static int parse_units(const char *s, const struct unit *units, size_t n_units, 
     return 0;
 }
 
+static const struct unit duration_units[] = {
+    {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {"w", 604800000},
+};
+
+int cfg_parse_duration(const char *s, uint64_t *out_ms)
+{
+    uint64_t v;
+    if (parse_units(s, duration_units, sizeof(duration_units) / sizeof(duration_units[0]), 1000,
+                    true, &v) != 0)
+        return -EINVAL;
+    *out_ms = v;
+    return 0;
+}
+
 int cfg_get_duration(struct cfg *c, const char *sec, const char *key, uint64_t min_ms,
                      uint64_t max_ms, uint64_t *out_ms)
 {
-    static const struct unit units[] = {
-        {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {"w", 604800000},
-    };
     struct cfg_entry *e = find_one(c, sec, key);
     if (!e)
         return -ENOENT;
     uint64_t v;
-    if (parse_units(e->value, units, sizeof(units) / sizeof(units[0]), 1000, true, &v) != 0) {
+    if (cfg_parse_duration(e->value, &v) != 0) {
         errorf(c, e->line, sec, key,
                "\"%s\" is not a duration (examples: 500ms, 30s, 5m, 12h, 7d, 1h30m)", e->value);
         return -EINVAL;
@@ -712,6 +723,45 @@ static int parse_cidr_tok(const char *tok, void *arr, size_t i, const void *arg)
         return -EINVAL;
     ((struct net_cidr *)arr)[i] = cidr;
     return 0;
+}
+
+int cfg_get_str_list(struct cfg *c, const char *sec, const char *key, const char **arr, int *lines,
+                     size_t cap, size_t *n)
+{
+    mark_known(c, sec);
+    size_t count = 0;
+    bool any = false, bad = false;
+    for (size_t i = 0; i < c->n_entries; i++) {
+        struct cfg_entry *e = &c->entries[i];
+        if (strcmp(e->section, sec) != 0 || strcmp(e->key, key) != 0)
+            continue;
+        e->used = true;
+        any = true;
+        if (count == cap) {
+            if (!bad)
+                errorf(c, e->line, sec, key, "more than %zu values", cap);
+            bad = true;
+            continue;
+        }
+        arr[count] = e->value;
+        if (lines)
+            lines[count] = e->line;
+        count++;
+    }
+    if (!any)
+        return -ENOENT;
+    if (bad)
+        return -EINVAL;
+    *n = count;
+    return 0;
+}
+
+void cfg_error_line(struct cfg *c, int line, const char *sec, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_error(c, line, sec, key, fmt, ap);
+    va_end(ap);
 }
 
 int cfg_get_addr_list(struct cfg *c, const char *sec, const char *key, uint16_t default_port,

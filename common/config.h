@@ -93,4 +93,18 @@ int cfg_get_addr_list(struct cfg *c, const char *sec, const char *key, uint16_t 
 int cfg_get_cidr_list(struct cfg *c, const char *sec, const char *key, struct net_cidr *arr,
                       size_t cap, size_t *n);
 
+/* Every occurrence of a repeatable key, whole (not split), in file order,
+ * with its line for the caller's own error messages.  Same returns as the
+ * list getters; the strings live until cfg_free. */
+int cfg_get_str_list(struct cfg *c, const char *sec, const char *key, const char **arr, int *lines,
+                     size_t cap, size_t *n);
+
+/* Parses a duration as cfg_get_duration does ("30s", "1h30m", bare number =
+ * seconds) for values a program splits itself.  Returns 0 or -EINVAL. */
+int cfg_parse_duration(const char *s, uint64_t *out_ms);
+
+/* Records an error about one occurrence of a key, at its line. */
+void cfg_error_line(struct cfg *c, int line, const char *sec, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 #endif

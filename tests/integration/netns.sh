@@ -10,7 +10,10 @@
 #   netns_bridge NS BR A        bridge BR inside NS with address A (CIDR)
 #   netns_attach NS BR NS2 A2   veth from NS2 into bridge BR of NS, A2 on NS2's end
 #   netns_exec NS cmd...        run a command inside NS
-#   netns_spawn NS LOG cmd...   start a background process inside NS; prints its PID
+#   netns_etc NS FILE TEXT      give NS its own /etc/FILE (resolv.conf, hosts):
+#                               ip netns exec bind-mounts /etc/netns/NS/FILE, so
+#                               lookups never reach the host's resolver
+#   netns_spawn NS LOG cmd...   start a background process inside NS; PID in NETNS_PID
 #   netns_cleanup               stop the processes inside the test's namespaces, delete them
 #
 # Every link is created directly inside the test's namespaces, so nothing
@@ -97,17 +100,25 @@ netns_attach() {
     echo "${base}b"
 }
 
+netns_etc() {
+    local ns=$1 file=$2 text=$3
+    mkdir -p "/etc/netns/$ns" && printf '%s\n' "$text" >"/etc/netns/$ns/$file"
+}
+
 netns_exec() {
     local ns=$1
     shift
     ip netns exec "$ns" "$@"
 }
 
+# Call it directly, not in "$(...)": the process must stay a child of the
+# test's shell so that "wait" works and an exited one is reaped, not a zombie
+# that still answers kill -0.  Its PID is left in NETNS_PID.
 netns_spawn() {
     local ns=$1 log=$2
     shift 2
     ip netns exec "$ns" "$@" >"$log" 2>&1 &
-    echo "$!"
+    NETNS_PID=$!
 }
 
 # The test's namespaces are found by their prefix rather than kept in a
@@ -137,6 +148,7 @@ netns_cleanup() {
             kill -KILL "$pid" 2>/dev/null
         done
         ip netns del "$ns" 2>/dev/null
+        rm -rf "/etc/netns/$ns"
     done
     wait 2>/dev/null
     return 0

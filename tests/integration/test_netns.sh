@@ -34,8 +34,8 @@ conf="$tmp/demo.conf"
     netns_attach "$gw" br0 "$c1" 10.99.0.11/24 >/dev/null || exit 2
     netns_attach "$gw" br0 "$c2" 10.99.0.12/24 >/dev/null || exit 2
     printf '[demo]\nlisten = 10.99.0.11:7000\n' >"$conf"
-    pid=$(netns_spawn "$c1" "$tmp/demod.log" "$demod" -f -c "$conf")
-    echo "$pid" >"$tmp/pid"
+    netns_spawn "$c1" "$tmp/demod.log" "$demod" -f -c "$conf"
+    echo "$NETNS_PID" >"$tmp/pid"
     echo "$gw $c1 $c2" >"$tmp/names"
     netns_wait_for "grep -q 'listening on' '$tmp/demod.log'" 5 || exit 3
     # The client on c2 reaches the daemon on c1 across the bridge.
@@ -66,7 +66,7 @@ echo "ok: cleanup removed namespaces and the daemon after a failure"
 a=$(netns_add a) && b=$(netns_add b) || fail "cannot make namespaces"
 netns_link "$a" "$b" 10.98.0.1/30 10.98.0.2/30 >/dev/null || fail "cannot link"
 printf '[demo]\nlisten = 10.98.0.2:7001\ngreeting = hi\n' >"$conf"
-netns_spawn "$b" "$tmp/demod2.log" "$demod" -f -c "$conf" >/dev/null
+netns_spawn "$b" "$tmp/demod2.log" "$demod" -f -c "$conf"
 netns_wait_for "grep -q 'listening on' '$tmp/demod2.log'" 5 || fail "daemon did not start"
 reply=$(udp_ask "$a" 10.98.0.2 7001 x 5)
 [ "$reply" = "hi: x" ] || fail "veth reply was '$reply'"

@@ -82,6 +82,44 @@ START_TEST(test_cli_usage_errors)
 }
 END_TEST
 
+static const char *jar_seen;
+
+static int jar_extra(void *ud, int opt, const char *arg)
+{
+    (void)ud;
+    if (opt == 'c') {
+        jar_seen = arg;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+/* labnet-fetch takes -c for curl's cookie jar; --config stays the config. */
+START_TEST(test_cli_config_long_only)
+{
+    static const struct cli_prog fetch = {
+        .name = "labnet-fetch",
+        .summary = "x",
+        .config_long_only = true,
+        .extra_short = "c:",
+        .extra = jar_extra,
+    };
+    struct cli_opts o;
+    char *argv[] = {"labnet-fetch", "-c", "jar.txt", "--config", "f.conf", "http://x/", NULL};
+    jar_seen = NULL;
+    ck_assert_int_eq(cli_parse(&fetch, 6, argv, &o), 0);
+    ck_assert_str_eq(jar_seen, "jar.txt");
+    ck_assert_str_eq(o.config_path, "f.conf");
+    char *argv2[] = {"labnet-fetch", "--config=g.conf", NULL};
+    ck_assert_int_eq(cli_parse(&fetch, 2, argv2, &o), 0);
+    ck_assert_str_eq(o.config_path, "g.conf");
+    /* And for everyone else -c is the config file. */
+    struct cli_opts o2;
+    ck_assert_int_eq(PARSE(&o2, "-c", "h.conf"), 0);
+    ck_assert_str_eq(o2.config_path, "h.conf");
+}
+END_TEST
+
 START_TEST(test_cli_usage_lists_options)
 {
     char buf[2048] = {0};
@@ -105,6 +143,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, test_cli_help_and_version_exit_zero);
     tcase_add_test(tc, test_cli_usage_errors);
     tcase_add_test(tc, test_cli_usage_lists_options);
+    tcase_add_test(tc, test_cli_config_long_only);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -268,6 +268,28 @@ START_TEST(test_config_lists)
 }
 END_TEST
 
+START_TEST(test_config_str_list_keeps_lines)
+{
+    struct cfg *c = load("[cache]\nrule = /static/ 7d\n\nrule = .css 1h\nrule = x\n");
+    const char *v[2];
+    int lines[2];
+    size_t n = 0;
+    ck_assert_int_eq(cfg_get_str_list(c, "cache", "rule", v, lines, 2, &n), -EINVAL);
+    ck_assert(has_error(c, "test.conf:5: [cache] rule: more than 2 values", NULL));
+    ck_assert_int_eq(cfg_get_str_list(c, "cache", "rule", v, lines, 3 - 1, &n), -EINVAL);
+    const char *w[3];
+    int wl[3];
+    ck_assert_int_eq(cfg_get_str_list(c, "cache", "rule", w, wl, 3, &n), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_str_eq(w[1], ".css 1h");
+    ck_assert_int_eq(wl[1], 4);
+    cfg_error_line(c, wl[2], "cache", "rule", "\"%s\" needs a duration", w[2]);
+    ck_assert(has_error(c, "test.conf:5: [cache] rule: \"x\" needs a duration", NULL));
+    ck_assert_int_eq(cfg_get_str_list(c, "cache", "none", w, wl, 3, &n), -ENOENT);
+    cfg_free(c);
+}
+END_TEST
+
 START_TEST(test_config_sections_and_program_errors)
 {
     struct cfg *c = load("[subnet a]\nx=1\n[subnet b]\ny=2\n[subnet a]\nz=3\n");
@@ -314,6 +336,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, test_config_file_relative_path_and_missing_file);
     tcase_add_test(tc, test_config_lists);
     tcase_add_test(tc, test_config_sections_and_program_errors);
+    tcase_add_test(tc, test_config_str_list_keeps_lines);
     tcase_add_test(tc, test_config_error_cap);
     suite_add_tcase(s, tc);
     return s;

@@ -1,0 +1,458 @@
+#include "httpd/conn.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "httpd/handler.h"
+#include "httpd/resp.h"
+#include "httpd/worker.h"
+
+/* Bounds per connection and per wake-up, so one client can't monopolise a
+ * worker or its memory (STYLE.md 10.2). */
+#define READ_CHUNK        4096
+#define PIPELINE_PER_WAKE 32
+#define SENDFILE_CHUNK    (2u << 20)
+#define DISCARD_MAX       (1u << 20) /* body bytes we read and drop to keep a connection */
+#define LINGER_MS         2000
+#define LINGER_MAX        (64u << 10)
+
+static void conn_process(struct conn *c);
+static void conn_close(struct conn *c);
+
+static uint64_t loop_now(const struct conn *c)
+{
+    return uv_now(&c->w->loop);
+}
+
+static size_t head_limit(const struct conn *c)
+{
+    return (size_t)(c->conf->max_request_line + c->conf->max_header_size);
+}
+
+static void set_events(struct conn *c, int events);
+
+static void on_poll(uv_poll_t *p, int status, int events);
+
+static void set_events(struct conn *c, int events)
+{
+    if (c->closing || events == c->events)
+        return;
+    c->events = events;
+    int rc = uv_poll_start(&c->poll, events, on_poll);
+    if (rc != 0) {
+        log_warn("poll on connection failed: %s", uv_strerror(rc));
+        conn_close(c);
+    }
+}
+
+static void on_closed(uv_handle_t *h)
+{
+    struct conn *c = h->data;
+    close(c->fd);
+    if (c->resp) {
+        resp_reset(c->resp);
+        free(c->resp);
+    }
+    free(c->rbuf);
+    if (c->next)
+        c->next->pprev = c->pprev;
+    *c->pprev = c->next;
+    struct worker *w = c->w;
+    httpd_conf_release(c->conf);
+    free(c);
+    worker_conn_closed(w);
+}
+
+static void conn_close(struct conn *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    uv_close((uv_handle_t *)&c->poll, on_closed);
+}
+
+/* Drops n consumed bytes from the front of the read buffer; frees it when
+ * empty so an idle connection holds no buffer. */
+static void rbuf_consume(struct conn *c, size_t n)
+{
+    if (n >= c->rlen) {
+        free(c->rbuf);
+        c->rbuf = NULL;
+        c->rlen = c->rcap = 0;
+        return;
+    }
+    memmove(c->rbuf, c->rbuf + n, c->rlen - n);
+    c->rlen -= n;
+}
+
+/* Graceful close: no more writes, drain what the client still sends for a
+ * moment, so closing with unread bytes doesn't turn into an RST that cuts
+ * the response short (STYLE.md 7). */
+static void conn_linger(struct conn *c)
+{
+    shutdown(c->fd, SHUT_WR);
+    c->state = CONN_LINGER;
+    c->deadline_ms = loop_now(c) + LINGER_MS;
+    free(c->rbuf);
+    c->rbuf = NULL;
+    c->rlen = c->rcap = 0;
+    set_events(c, UV_READABLE);
+}
+
+static void access_log(struct conn *c)
+{
+    struct worker *w = c->w;
+    if (w->log_fd < 0)
+        return;
+    char addr[NET_ADDR_STRLEN];
+    net_addr_format(&c->peer, addr, sizeof(addr));
+    time_t now = time(NULL);
+    struct tm tm;
+    char when[40];
+    localtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", &tm);
+    char line[1024];
+    uint64_t ms = loop_now(c) - c->req_start_ms;
+    /* nginx's "combined" format, then the visitor id and the request time. */
+    int n = snprintf(line, sizeof(line), "%s - - [%s] %s %d %llu %s %s %llu.%03llu\n", addr, when,
+                     c->resp->log_request, c->resp->status, (unsigned long long)c->resp->body_len,
+                     c->resp->log_tail, c->resp->visitor[0] ? c->resp->visitor : "-",
+                     (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
+    if (n > 0)
+        worker_log_access(w, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/* The response is out: log it, and either read the next request or close. */
+static void conn_finish(struct conn *c)
+{
+    access_log(c);
+    c->w->served++;
+    c->n_requests++;
+    bool close_now = c->close_after || c->resp->close;
+    resp_reset(c->resp);
+    free(c->resp);
+    c->resp = NULL;
+    if (close_now) {
+        conn_linger(c);
+        return;
+    }
+    c->state = CONN_READ;
+    c->req_start_ms = loop_now(c);
+    c->deadline_ms = c->req_start_ms + c->conf->keepalive_timeout_ms;
+    set_events(c, UV_READABLE);
+}
+
+/* Sends as much of the response as the socket takes.  Returns 1 when all
+ * is sent, 0 when the socket is full, -1 when the connection failed. */
+static int conn_send(struct conn *c)
+{
+    struct httpd_resp *r = c->resp;
+    for (;;) {
+        bool head_left = c->head_done < r->head_len;
+        struct resp_seg *s = c->seg < r->n_segs ? &r->segs[c->seg] : NULL;
+        if (!head_left && !s)
+            return 1;
+        if (head_left || (s && s->mem)) {
+            /* Gather the head's rest and the memory segments after it. */
+            struct iovec iov[8];
+            int n = 0;
+            if (head_left)
+                iov[n++] = (struct iovec){r->head + c->head_done, r->head_len - c->head_done};
+            size_t k = c->seg;
+            uint64_t done = c->seg_done;
+            while (k < r->n_segs && r->segs[k].mem && n < 8) {
+                iov[n++] =
+                    (struct iovec){(char *)r->segs[k].mem + done, (size_t)(r->segs[k].len - done)};
+                done = 0;
+                k++;
+            }
+            /* MSG_MORE when file data follows: head and body share packets. */
+            struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+            int flags = MSG_NOSIGNAL | (k < r->n_segs ? MSG_MORE : 0);
+            ssize_t w = sendmsg(c->fd, &msg, flags);
+            if (w < 0)
+                return errno == EAGAIN || errno == EINTR ? 0 : -1;
+            size_t left = (size_t)w;
+            if (head_left) {
+                size_t h = r->head_len - c->head_done;
+                size_t t = left < h ? left : h;
+                c->head_done += t;
+                left -= t;
+            }
+            while (left > 0 && c->seg < r->n_segs && r->segs[c->seg].mem) {
+                uint64_t rest = r->segs[c->seg].len - c->seg_done;
+                uint64_t t = left < rest ? left : rest;
+                c->seg_done += t;
+                left -= (size_t)t;
+                if (c->seg_done == r->segs[c->seg].len) {
+                    c->seg++;
+                    c->seg_done = 0;
+                }
+            }
+            /* Zero-length memory segments are skipped. */
+            while (c->seg < r->n_segs && r->segs[c->seg].mem && r->segs[c->seg].len == 0)
+                c->seg++;
+            continue;
+        }
+        /* A file range: sendfile from the page cache to the socket. */
+        off_t off = (off_t)(s->off + c->seg_done);
+        uint64_t rest = s->len - c->seg_done;
+        size_t chunk = rest < SENDFILE_CHUNK ? (size_t)rest : SENDFILE_CHUNK;
+        if (chunk == 0) {
+            c->seg++;
+            c->seg_done = 0;
+            continue;
+        }
+        ssize_t w = sendfile(c->fd, r->file_fd, &off, chunk);
+        if (w < 0)
+            return errno == EAGAIN || errno == EINTR ? 0 : -1;
+        if (w == 0) {
+            /* The file shrank under us: the promised length can't be met. */
+            log_warn("file shrank while being sent; closing the connection");
+            return -1;
+        }
+        c->seg_done += (uint64_t)w;
+        if (c->seg_done == s->len) {
+            c->seg++;
+            c->seg_done = 0;
+        }
+    }
+}
+
+/* Starts sending c->resp; finishes at once when the socket takes it all. */
+static void conn_respond(struct conn *c)
+{
+    c->head_done = 0;
+    c->seg = 0;
+    c->seg_done = 0;
+    int rc = conn_send(c);
+    if (rc < 0) {
+        conn_close(c);
+    } else if (rc == 0) {
+        c->state = CONN_WRITE;
+        c->deadline_ms = loop_now(c) + c->conf->send_timeout_ms;
+        set_events(c, UV_WRITABLE);
+    } else {
+        conn_finish(c);
+    }
+}
+
+static void make_ctx(const struct conn *c, struct handler_ctx *ctx)
+{
+    ctx->conf = c->w->conf; /* requests follow a reload at once */
+    ctx->root_fd = c->w->conf->root_fd;
+    ctx->mime = c->w->conf->mime;
+    ctx->date = c->w->date;
+    ctx->stopping = c->w->stopping;
+    ctx->n_requests = c->n_requests;
+}
+
+/* Parses and answers buffered requests, pipelined ones in order. */
+static void conn_process(struct conn *c)
+{
+    for (int i = 0; i < PIPELINE_PER_WAKE && !c->closing && c->state == CONN_READ; i++) {
+        if (c->discard_left) {
+            size_t n = c->rlen < c->discard_left ? c->rlen : (size_t)c->discard_left;
+            rbuf_consume(c, n);
+            c->discard_left -= n;
+            if (c->discard_left)
+                return;
+        }
+        if (c->rlen == 0)
+            return;
+        c->resp = malloc(sizeof(*c->resp));
+        if (!c->resp) {
+            conn_close(c);
+            return;
+        }
+        resp_init(c->resp);
+        struct handler_ctx ctx;
+        make_ctx(c, &ctx);
+        struct handler_info info;
+        memset(&info, 0, sizeof(info));
+        int rc = handler_request(&ctx, c->rbuf, c->rlen, &c->req, c->resp, &info);
+        if (rc == -EAGAIN) {
+            free(c->resp);
+            c->resp = NULL;
+            return;
+        }
+        http_req_init(&c->req); /* the next request starts afresh */
+        if (rc == 0) {
+            /* Refused head: the error response closes; nothing after it
+             * can be trusted to be a request boundary. */
+            c->close_after = true;
+            c->rlen = 0;
+        } else {
+            rbuf_consume(c, (size_t)rc);
+            c->close_after = !info.keep_alive || info.body_chunked || info.body_len > DISCARD_MAX ||
+                             c->w->stopping || c->n_requests + 1 >= c->conf->max_keepalive_requests;
+            c->discard_left = c->close_after ? 0 : info.body_len;
+        }
+        conn_respond(c);
+        if (c->state == CONN_READ && !c->closing)
+            c->req_start_ms = loop_now(c);
+    }
+    /* More pipelined requests wait: let other connections run first. */
+    if (c->state == CONN_READ && c->rlen > 0 && !c->closing)
+        set_events(c, UV_READABLE | UV_WRITABLE);
+}
+
+static void conn_on_readable(struct conn *c)
+{
+    if (c->state == CONN_LINGER) {
+        char scratch[4096];
+        for (;;) {
+            ssize_t n = recv(c->fd, scratch, sizeof(scratch), 0);
+            if (n > 0) {
+                c->linger_read += (uint64_t)n;
+                if (c->linger_read > LINGER_MAX) {
+                    conn_close(c);
+                    return;
+                }
+                continue;
+            }
+            if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+            conn_close(c); /* EOF or error: the client has our response */
+            return;
+        }
+    }
+    size_t limit = head_limit(c) + READ_CHUNK;
+    for (;;) {
+        if (c->rcap - c->rlen < READ_CHUNK / 2) {
+            if (c->rcap >= limit) {
+                /* Full buffer of an unfinished head: the handler has
+                 * already judged what it can; stop reading until it does. */
+                break;
+            }
+            size_t ncap = c->rcap ? c->rcap * 2 : READ_CHUNK;
+            if (ncap > limit)
+                ncap = limit;
+            char *nb = realloc(c->rbuf, ncap);
+            if (!nb) {
+                conn_close(c);
+                return;
+            }
+            c->rbuf = nb;
+            c->rcap = ncap;
+        }
+        ssize_t n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
+        if (n > 0) {
+            if (c->rlen == 0 && c->n_requests > 0)
+                c->req_start_ms = loop_now(c);
+            if (c->rlen == 0)
+                c->deadline_ms = loop_now(c) + c->conf->header_timeout_ms;
+            c->rlen += (size_t)n;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            break;
+        /* EOF (or reset) from the client: nothing more to answer. */
+        conn_close(c);
+        return;
+    }
+    conn_process(c);
+}
+
+static void on_poll(uv_poll_t *p, int status, int events)
+{
+    struct conn *c = p->data;
+    if (c->closing)
+        return;
+    if (status < 0) {
+        conn_close(c);
+        return;
+    }
+    if (c->state == CONN_WRITE && (events & UV_WRITABLE)) {
+        int rc = conn_send(c);
+        if (rc < 0) {
+            conn_close(c);
+            return;
+        }
+        if (rc == 0) {
+            c->deadline_ms = loop_now(c) + c->conf->send_timeout_ms;
+            return;
+        }
+        conn_finish(c);
+        if (c->state == CONN_READ)
+            conn_process(c);
+        return;
+    }
+    if (c->state == CONN_READ && (events & UV_WRITABLE) && !(events & UV_READABLE)) {
+        /* Deferred pipelined requests (see conn_process). */
+        set_events(c, UV_READABLE);
+        conn_process(c);
+        return;
+    }
+    if (events & UV_READABLE)
+        conn_on_readable(c);
+}
+
+int conn_accept(struct worker *w, int fd, const struct net_addr *peer)
+{
+    struct conn *c = calloc(1, sizeof(*c));
+    if (!c) {
+        close(fd);
+        return -ENOMEM;
+    }
+    int one = 1;
+    /* Responses are written whole (MSG_MORE covers head + body), so Nagle
+     * would only delay the last packet. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    int rc = uv_poll_init_socket(&w->loop, &c->poll, fd);
+    if (rc != 0) {
+        free(c);
+        close(fd);
+        return rc;
+    }
+    c->poll.data = c;
+    c->w = w;
+    c->conf = httpd_conf_retain(w->conf);
+    c->fd = fd;
+    c->peer = *peer;
+    net_addr_unmap(&c->peer);
+    c->state = CONN_READ;
+    http_req_init(&c->req);
+    c->req_start_ms = uv_now(&w->loop);
+    c->deadline_ms = c->req_start_ms + c->conf->header_timeout_ms;
+    c->next = w->conns;
+    c->pprev = &w->conns;
+    if (w->conns)
+        w->conns->pprev = &c->next;
+    w->conns = c;
+    w->n_conns++;
+    set_events(c, UV_READABLE);
+    return 0;
+}
+
+void conn_sweep(struct worker *w, uint64_t now_ms)
+{
+    for (struct conn *c = w->conns; c; c = c->next) {
+        if (!c->closing && now_ms >= c->deadline_ms) {
+            log_debug("connection timed out in state %d", (int)c->state);
+            conn_close(c);
+        }
+    }
+}
+
+void conn_stop_all(struct worker *w)
+{
+    for (struct conn *c = w->conns; c; c = c->next) {
+        if (c->closing)
+            continue;
+        if (c->state == CONN_READ && c->rlen == 0)
+            conn_close(c);
+        else
+            c->close_after = true;
+    }
+}
