@@ -32,10 +32,13 @@ void fetch_cache_lookup(const char *dir, const struct http_url *u, struct fetch_
     char line[512];
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\r\n")] = '\0';
-        if (strncmp(line, "etag: ", 6) == 0)
-            snprintf(e->etag, sizeof(e->etag), "%s", line + 6);
-        else if (strncmp(line, "last-modified: ", 15) == 0)
-            snprintf(e->last_modified, sizeof(e->last_modified), "%s", line + 15);
+        /* A validator that does not fit would be wrong cut: ignore it. */
+        size_t l;
+        if (strncmp(line, "etag: ", 6) == 0 && (l = strlen(line + 6)) < sizeof(e->etag))
+            memcpy(e->etag, line + 6, l + 1);
+        else if (strncmp(line, "last-modified: ", 15) == 0 &&
+                 (l = strlen(line + 15)) < sizeof(e->last_modified))
+            memcpy(e->last_modified, line + 15, l + 1);
     }
     fclose(f);
     e->present = (e->etag[0] || e->last_modified[0]) && access(e->body_path, R_OK) == 0;
