@@ -171,7 +171,9 @@ size_t cookiejar_header(const struct cookiejar *j, const struct http_url *u, tim
         if (dm && path_match(u->target, rl, c->path))
             sel[n++] = c;
     }
-    qsort(sel, n, sizeof(sel[0]), cmp_path_len);
+    /* An array of pointers is sorted, hence sizeof a pointer. */
+    if (n > 1)
+        qsort((void *)sel, n, sizeof(sel[0]), cmp_path_len); // NOLINT(bugprone-sizeof-expression)
     size_t pos = 0;
     if (cap)
         out[0] = '\0';
@@ -226,7 +228,7 @@ int cookiejar_load(struct cookiejar *j, const char *path)
         if (put(j, &c) != 0)
             break;
     }
-    fclose(f);
+    (void)fclose(f); /* read only: nothing to lose */
     return 0;
 }
 

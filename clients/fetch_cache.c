@@ -16,7 +16,7 @@ static void url_key(const struct http_url *u, char hex[65])
     if (n < 0 || !EVP_Digest(s, (size_t)n, md, &mdlen, EVP_sha256(), NULL))
         mdlen = 0;
     for (unsigned i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", i < mdlen ? md[i] : 0);
+        snprintf(hex + (size_t)2 * i, 3, "%02x", i < mdlen ? md[i] : 0);
 }
 
 void fetch_cache_lookup(const char *dir, const struct http_url *u, struct fetch_cache_entry *e)
@@ -40,7 +40,7 @@ void fetch_cache_lookup(const char *dir, const struct http_url *u, struct fetch_
                  (l = strlen(line + 15)) < sizeof(e->last_modified))
             memcpy(e->last_modified, line + 15, l + 1);
     }
-    fclose(f);
+    (void)fclose(f); /* read only */
     e->present = (e->etag[0] || e->last_modified[0]) && access(e->body_path, R_OK) == 0;
 }
 
@@ -70,7 +70,7 @@ int fetch_cache_begin(struct fetch_cache_entry *e)
 void fetch_cache_write(struct fetch_cache_entry *e, const void *data, size_t len)
 {
     if (e->tmp && fwrite(data, 1, len, e->tmp) != len) {
-        fclose(e->tmp);
+        (void)fclose(e->tmp); /* being discarded */
         e->tmp = NULL;
         unlink(e->tmp_path);
         e->tmp_path[0] = '\0';
@@ -135,6 +135,6 @@ int fetch_cache_replay(const struct fetch_cache_entry *e, FILE *out)
             rc = -EIO;
             break;
         }
-    fclose(f);
+    (void)fclose(f); /* read only */
     return rc;
 }

@@ -80,10 +80,7 @@ static void add_error(struct cfg *c, int line, const char *sec, const char *key,
         else
             snprintf(where + n, sizeof(where) - (size_t)n, "%s: ", key);
     }
-    /* A long message is cut, never lost.  clang-analyzer 14 reports the
-     * va_list (started by every caller) as uninitialised: a false positive
-     * with fortified vsnprintf. */
-    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
+    /* A long message is cut, never lost. */
     (void)vsnprintf(what, sizeof(what), fmt, ap);
     size_t len = strlen(where) + strlen(what) + 1;
     char *msg = malloc(len);

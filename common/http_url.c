@@ -101,9 +101,7 @@ int http_url_parse(const char *s, struct http_url *u)
     const char *rest;
     if (strncasecmp(s, "http://", 7) == 0)
         rest = s + 7;
-    else if (strncasecmp(s, "https://", 8) == 0)
-        return -ENOTSUP;
-    else if (strstr(s, "://"))
+    else if (strstr(s, "://")) /* https (no TLS here) or another scheme */
         return -ENOTSUP;
     else
         rest = s; /* "host/path", as curl accepts */

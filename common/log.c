@@ -89,9 +89,6 @@ void log_msg(int level, const char *fmt, ...)
     size_t text_start = n;
     va_list ap;
     va_start(ap, fmt);
-    /* clang-analyzer 14 calls ap uninitialised right after va_start: a false
-     * positive with fortified vsnprintf. */
-    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
     int m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
     va_end(ap);
     if (m < 0)

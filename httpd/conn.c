@@ -120,7 +120,8 @@ static void access_log(struct conn *c)
     struct tm tm;
     char when[40];
     localtime_r(&now, &tm);
-    strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", &tm);
+    if (strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", &tm) == 0)
+        when[0] = '\0';
     char line[1024];
     uint64_t ms = loop_now(c) - c->req_start_ms;
     /* nginx's "combined" format, then the visitor id and the request time. */

@@ -321,7 +321,8 @@ static int listing(const struct handler_ctx *ctx, int dir_fd, const char *target
         n++;
     }
     closedir(dir);
-    qsort(names, n, sizeof(*names), cmp_names);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_names);
 
     size_t bcap = 512 + n * 1600 + tlen * 6;
     char *b = malloc(bcap);

@@ -127,6 +127,31 @@ static int open_listeners(const struct httpd_conf *c, int *fds)
     return 0;
 }
 
+/* Binds every worker's sockets, drops privileges, writes the pid file and
+ * starts the worker threads.  Returns 0 or -1 (logged). */
+static int start_workers(struct httpd *h, int (*fds)[HTTPD_MAX_LISTEN], int *pid_fd)
+{
+    for (unsigned i = 0; i < h->n_workers; i++)
+        if (open_listeners(h->conf, fds[i]) != 0)
+            return -1;
+    if (daemon_drop_privileges(h->conf->user) != 0) {
+        log_err("cannot switch to user %s", h->conf->user);
+        return -1;
+    }
+    if (h->conf->pid_file[0] && (*pid_fd = daemon_pidfile_write(h->conf->pid_file)) < 0) {
+        log_err("pid file %s: %s", h->conf->pid_file, strerror(-*pid_fd));
+        return -1;
+    }
+    for (unsigned i = 0; i < h->n_workers; i++) {
+        int rc = worker_init(&h->workers[i], i, h->conf, fds[i], h->conf->n_listen, &h->done);
+        if (rc != 0 || (rc = worker_start(&h->workers[i])) != 0) {
+            log_err("cannot start worker %u: %s", i, uv_strerror(rc));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static struct httpd h;
@@ -176,28 +201,15 @@ int main(int argc, char **argv)
     h.n_workers = h.conf->workers;
     h.workers = calloc(h.n_workers, sizeof(*h.workers));
     int(*fds)[HTTPD_MAX_LISTEN] = calloc(h.n_workers, sizeof(*fds));
-    if (!h.workers || !fds)
-        return 1;
-    for (unsigned i = 0; i < h.n_workers; i++)
-        if (open_listeners(h.conf, fds[i]) != 0)
-            return 1;
-    if (daemon_drop_privileges(h.conf->user) != 0) {
-        log_err("cannot switch to user %s", h.conf->user);
+    if (!h.workers || !fds) {
+        free(fds);
         return 1;
     }
     int pid_fd = -1;
-    if (h.conf->pid_file[0] && (pid_fd = daemon_pidfile_write(h.conf->pid_file)) < 0) {
-        log_err("pid file %s: %s", h.conf->pid_file, strerror(-pid_fd));
-        return 1;
-    }
-    for (unsigned i = 0; i < h.n_workers; i++) {
-        rc = worker_init(&h.workers[i], i, h.conf, fds[i], h.conf->n_listen, &h.done);
-        if (rc != 0 || (rc = worker_start(&h.workers[i])) != 0) {
-            log_err("cannot start worker %u: %s", i, uv_strerror(rc));
-            return 1;
-        }
-    }
+    rc = start_workers(&h, fds, &pid_fd);
     free(fds);
+    if (rc != 0)
+        return 1;
     if (daemon_start(&h.daemon) != 0)
         return 1;
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/http_date.h"
 #include "httpd/conn.h"
 
 #define ACCEPT_PER_WAKE 64
@@ -23,10 +24,8 @@ static void format_date(struct worker *w)
     if (now == w->date_sec)
         return;
     w->date_sec = now;
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    /* IMF-fixdate (RFC 9110 5.6.7); the C locale is never changed here. */
-    strftime(w->date, sizeof(w->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (http_date_format(now, w->date, sizeof(w->date)) != 0)
+        w->date[0] = '\0';
 }
 
 static void log_flush(struct worker *w)
