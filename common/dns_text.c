@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -205,20 +204,17 @@ static void tstr(struct tbuf *t, const char *s)
     tput(t, s, strlen(s));
 }
 
-__attribute__((format(printf, 2, 3))) static void tprintf(struct tbuf *t, const char *fmt, ...)
-{
-    char tmp[64];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    /* Only short numeric fields are formatted this way. */
-    if (n < 0 || (size_t)n >= sizeof(tmp)) {
-        t->full = true;
-        return;
-    }
-    tput(t, tmp, (size_t)n);
-}
+/* Formats a short numeric field (a macro rather than a va_list wrapper,
+ * so the compiler checks every format against its arguments). */
+#define tprintf(t, ...)                                     \
+    do {                                                    \
+        char tmp_[64];                                      \
+        int n_ = snprintf(tmp_, sizeof(tmp_), __VA_ARGS__); \
+        if (n_ < 0 || (size_t)n_ >= sizeof(tmp_))           \
+            (t)->full = true;                               \
+        else                                                \
+            tput((t), tmp_, (size_t)n_);                    \
+    } while (0)
 
 static int tdone(struct tbuf *t)
 {

@@ -34,6 +34,8 @@ void dns_wr_header(struct dns_wr *d, const struct dns_hdr *h)
     d->started = true;
     d->hdr = *h;
     wire_wr_zero(&d->w, DNS_HDR_LEN);
+    if (wire_wr_ok(&d->w) && wire_wr_len(&d->w) > d->limit)
+        d->w.err = -EMSGSIZE;
     /* Outside an RRset nothing can be rolled back: keep the error here, as
      * a later RRset roll-back clears the buffer's own. */
     if (!wire_wr_ok(&d->w))
@@ -114,6 +116,10 @@ void dns_wr_question(struct dns_wr *d, const uint8_t *qname, uint16_t qtype, uin
     put_name(d, qname, true, true);
     wire_wr_u16(&d->w, qtype);
     wire_wr_u16(&d->w, qclass);
+    /* The question is never dropped: one that does not fit the limit is an
+     * error, like one that does not fit the buffer. */
+    if (wire_wr_ok(&d->w) && wire_wr_len(&d->w) > d->limit)
+        d->w.err = -EMSGSIZE;
     if (wire_wr_ok(&d->w))
         d->count[DNS_SEC_QD]++;
     else

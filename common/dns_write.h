@@ -23,8 +23,9 @@
  * and no more records are written.  The OPT record may still be added, in
  * room kept free by dns_wr_reserve.
  *
- * Errors are sticky and reported by dns_wr_finish: -EMSGSIZE the buffer
- * was too small outside an RRset (header, question, OPT), -E2BIG a section
+ * Errors are sticky and reported by dns_wr_finish: -EMSGSIZE the header,
+ * a question or the OPT record did not fit the buffer or the limit (they
+ * are never dropped silently), -E2BIG a section
  * count would exceed 65535, -EINVAL calls out of order.
  */
 #ifndef LABNET_DNS_WRITE_H

@@ -358,7 +358,8 @@ static uint8_t *mk(const uint16_t counts[4], const uint8_t *body, size_t blen, s
         tmp[4 + 2 * s] = (uint8_t)(counts[s] >> 8);
         tmp[5 + 2 * s] = (uint8_t)counts[s];
     }
-    memcpy(tmp + DNS_HDR_LEN, body, blen);
+    if (blen)
+        memcpy(tmp + DNS_HDR_LEN, body, blen);
     *len = DNS_HDR_LEN + blen;
     return test_exact_copy(tmp, *len);
 }

@@ -369,6 +369,14 @@ START_TEST(test_dns_write_misuse_and_limits)
     dns_wr_rr(&d, n, DNS_TYPE_A, DNS_CLASS_IN, 0, "abcd", 4);
     ck_assert_int_eq(dns_wr_rrset_end(&d), -EMSGSIZE);
     ck_assert_int_eq(dns_wr_finish(&d, &len), -EMSGSIZE);
+    /* The question must fit the limit too, not only the buffer. */
+    dns_wr_init(&d, out, sizeof(out), 14);
+    dns_wr_header(&d, &h);
+    dns_wr_question(&d, n, 1, 1);
+    ck_assert_int_eq(dns_wr_finish(&d, &len), -EMSGSIZE);
+    dns_wr_init(&d, out, sizeof(out), 11);
+    dns_wr_header(&d, &h);
+    ck_assert_int_eq(dns_wr_finish(&d, &len), -EMSGSIZE);
     /* Limit above capacity is clamped. */
     dns_wr_init(&d, out, sizeof(out), 100000);
     ck_assert_uint_eq(d.limit, sizeof(out));
