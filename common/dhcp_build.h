@@ -93,20 +93,20 @@ struct dhcp_request {
     uint8_t type;              /* DISCOVER, REQUEST, DECLINE, RELEASE or INFORM */
     enum dhcp_req_state state; /* DHCP_REQUEST only */
     uint32_t xid;
-    uint16_t secs;  /* seconds since the exchange began (0 for DECLINE/RELEASE) */
-    bool broadcast; /* ask for broadcast replies (DISCOVER/REQUEST/INFORM) */
+    uint16_t secs;       /* seconds since the exchange began (0 for DECLINE/RELEASE) */
+    bool broadcast;      /* ask for broadcast replies (DISCOVER/REQUEST/INFORM) */
     uint8_t htype, hlen; /* hlen <= 16 */
     uint8_t chaddr[DHCP_CHADDR_LEN];
-    uint32_t ciaddr;    /* the client's address: INFORM, RELEASE, RENEWING/REBINDING */
-    uint32_t requested; /* option 50: DECLINE, SELECTING, INIT_REBOOT; optional in DISCOVER */
-    uint32_t server_id; /* option 54: SELECTING, DECLINE, RELEASE */
+    uint32_t ciaddr;          /* the client's address: INFORM, RELEASE, RENEWING/REBINDING */
+    uint32_t requested;       /* option 50: DECLINE, SELECTING, INIT_REBOOT; optional in DISCOVER */
+    uint32_t server_id;       /* option 54: SELECTING, DECLINE, RELEASE */
     const uint8_t *client_id; /* option 61 value (type byte + id), or NULL */
     size_t client_id_len;
     const uint8_t *host_name; /* option 12, or NULL */
     size_t host_name_len;
     const uint8_t *prl; /* option 55 codes, or NULL */
     size_t prl_len;
-    uint16_t max_size; /* option 57 (>= 576), or 0 to leave it out */
+    uint16_t max_size;                /* option 57 (>= 576), or 0 to leave it out */
     const struct dhcp_opt_val *extra; /* more options (60, 81, 51, 56, ...) */
     size_t nextra;
 };

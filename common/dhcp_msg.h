@@ -46,8 +46,8 @@
 #define DHCP_MAX_SIZE_MIN   576
 #define DHCP_IP_UDP_HDR_LEN 28
 
-#define DHCP_OP_REQUEST 1
-#define DHCP_OP_REPLY   2
+#define DHCP_OP_REQUEST     1
+#define DHCP_OP_REPLY       2
 #define DHCP_FLAG_BROADCAST 0x8000u /* RFC 2131 section 2, figure 2 */
 #define DHCP_HTYPE_ETHER    1
 
@@ -100,9 +100,9 @@ struct dhcp_msg {
     const uint8_t *buf; /* the whole message, as passed to dhcp_msg_parse */
     size_t len;
 
-    uint8_t op, htype, hlen, hops; /* hlen <= DHCP_CHADDR_LEN */
-    uint32_t xid;                  /* host order */
-    uint16_t secs, flags;          /* host order; flags & DHCP_FLAG_BROADCAST */
+    uint8_t op, htype, hlen, hops;           /* hlen <= DHCP_CHADDR_LEN */
+    uint32_t xid;                            /* host order */
+    uint16_t secs, flags;                    /* host order; flags & DHCP_FLAG_BROADCAST */
     uint32_t ciaddr, yiaddr, siaddr, giaddr; /* network order */
     uint8_t chaddr[DHCP_CHADDR_LEN];         /* all 16 bytes; hlen of them significant */
     /* 'sname' and 'file' as raw fixed-size fields (not NUL-checked), or

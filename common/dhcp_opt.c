@@ -8,7 +8,7 @@
 
 /* RFC 1035 section 3.1: labels up to 63 bytes, names up to 255 in wire
  * form (length bytes and root label included). */
-#define LABEL_MAX 63
+#define LABEL_MAX     63
 #define NAME_MAX_WIRE 255
 
 int dhcp_opt_addrs_decode(const uint8_t *val, size_t len, uint32_t *out, size_t cap, size_t *n)
@@ -117,8 +117,11 @@ static int name_to_wire(struct wire_wr *w, const char *name, bool root)
         nlen--;
     const char *end = name + nlen;
     while (p < end) {
-        const char *dot = memchr(p, '.', (size_t)(end - p));
-        size_t l = dot ? (size_t)(dot - p) : (size_t)(end - p);
+        size_t l = 0;
+        while (p + l < end && p[l] != '.')
+            l++;
+        bool dot = p + l < end;
+        /* "a..b" or ".a": an empty label. */
         if (l == 0 || l > LABEL_MAX)
             return -EINVAL;
         total += 1 + l;
@@ -129,7 +132,7 @@ static int name_to_wire(struct wire_wr *w, const char *name, bool root)
             wire_wr_bytes(w, p, l);
         }
         p += l + (dot ? 1 : 0);
-        /* "a..b" or ".a": an empty label before the end. */
+        /* "a.." (after the trailing dot is dropped): an empty last label. */
         if (dot && p == end)
             return -EINVAL;
     }
@@ -138,8 +141,7 @@ static int name_to_wire(struct wire_wr *w, const char *name, bool root)
     return (int)total;
 }
 
-int dhcp_opt_fqdn_encode(struct wire_wr *w, uint8_t flags, const char *name,
-                         bool fully_qualified)
+int dhcp_opt_fqdn_encode(struct wire_wr *w, uint8_t flags, const char *name, bool fully_qualified)
 {
     /* Measure first so that a bad name writes nothing. */
     int rc = name_to_wire(NULL, name, fully_qualified);

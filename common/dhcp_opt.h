@@ -79,8 +79,7 @@ int dhcp_opt_fqdn_decode(const uint8_t *val, size_t len, struct dhcp_fqdn *f);
  * ("host" for a partial name, "host.example." or "host.example" for a fully
  * qualified one: fully_qualified says which).  -EINVAL for an empty label, a
  * label over 63 bytes or a name over 255 bytes in wire form. */
-int dhcp_opt_fqdn_encode(struct wire_wr *w, uint8_t flags, const char *name,
-                         bool fully_qualified);
+int dhcp_opt_fqdn_encode(struct wire_wr *w, uint8_t flags, const char *name, bool fully_qualified);
 
 /* Option 82 relay agent information (RFC 3046 section 2.0): sub-options of
  * code, length, value, which must exactly fill the value.  The first

@@ -68,11 +68,15 @@ static const uint8_t v_ntp[] = {192, 0, 2, 123};
 /* A server's usual candidates: 51, 58, 59 and 1 always; the rest only if
  * asked.  42 is offered but udhcpc's list (1 3 6 12 15 28 42) asks for it. */
 static const struct dhcp_opt_val cands[] = {
-    {DHCP_OPT_LEASE_TIME, true, v_lease, 4},   {DHCP_OPT_SUBNET_MASK, true, v_mask, 4},
-    {DHCP_OPT_ROUTERS, false, v_router, 4},    {DHCP_OPT_DNS_SERVERS, false, v_dns, 8},
+    {DHCP_OPT_LEASE_TIME, true, v_lease, 4},
+    {DHCP_OPT_SUBNET_MASK, true, v_mask, 4},
+    {DHCP_OPT_ROUTERS, false, v_router, 4},
+    {DHCP_OPT_DNS_SERVERS, false, v_dns, 8},
     {DHCP_OPT_DOMAIN_NAME, false, (const uint8_t *)"lab.example", 11},
-    {DHCP_OPT_T1, true, v_t1, 4},              {DHCP_OPT_T2, true, v_t2, 4},
-    {DHCP_OPT_NTP_SERVERS, false, v_ntp, 4},   {DHCP_OPT_VENDOR_CLASS, false, v_ntp, 4},
+    {DHCP_OPT_T1, true, v_t1, 4},
+    {DHCP_OPT_T2, true, v_t2, 4},
+    {DHCP_OPT_NTP_SERVERS, false, v_ntp, 4},
+    {DHCP_OPT_VENDOR_CLASS, false, v_ntp, 4},
 };
 
 START_TEST(test_dhcp_build_reply_to_udhcpc_discover)
@@ -470,10 +474,9 @@ START_TEST(test_dhcp_build_request_table5)
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         struct dhcp_request rq = base_request(rows[i].type, rows[i].st);
-        const struct dhcp_opt_val extra[] = {{DHCP_OPT_VENDOR_CLASS, false,
-                                              (const uint8_t *)"labnet", 6},
-                                             {DHCP_OPT_MESSAGE, false,
-                                              (const uint8_t *)"in use", 6}};
+        const struct dhcp_opt_val extra[] = {
+            {DHCP_OPT_VENDOR_CLASS, false, (const uint8_t *)"labnet", 6},
+            {DHCP_OPT_MESSAGE, false, (const uint8_t *)"in use", 6}};
         rq.extra = extra;
         rq.nextra = 2;
         uint8_t buf[600];
@@ -600,15 +603,11 @@ START_TEST(test_dhcp_build_request_round_trip)
         ck_assert_int_eq(dhcp_msg_type(&m, &again.type), 0);
         bool has50 = dhcp_msg_get_addr(&m, DHCP_OPT_REQUESTED_ADDR, &again.requested) == 0;
         bool has54 = dhcp_msg_get_addr(&m, DHCP_OPT_SERVER_ID, &again.server_id) == 0;
-        again.state = has54 ? DHCP_REQ_SELECTING
-                      : has50 ? DHCP_REQ_INIT_REBOOT
-                              : DHCP_REQ_RENEWING;
+        again.state = has54 ? DHCP_REQ_SELECTING : has50 ? DHCP_REQ_INIT_REBOOT : DHCP_REQ_RENEWING;
         dhcp_msg_get_u16(&m, DHCP_OPT_MAX_SIZE, &again.max_size);
         dhcp_msg_opt_get(&m, DHCP_OPT_PARAM_LIST, NULL, 0, &again.prl, &again.prl_len);
-        dhcp_msg_opt_get(&m, DHCP_OPT_CLIENT_ID, NULL, 0, &again.client_id,
-                         &again.client_id_len);
-        dhcp_msg_opt_get(&m, DHCP_OPT_HOST_NAME, NULL, 0, &again.host_name,
-                         &again.host_name_len);
+        dhcp_msg_opt_get(&m, DHCP_OPT_CLIENT_ID, NULL, 0, &again.client_id, &again.client_id_len);
+        dhcp_msg_opt_get(&m, DHCP_OPT_HOST_NAME, NULL, 0, &again.host_name, &again.host_name_len);
         struct dhcp_opt_val ex = {DHCP_OPT_CLIENT_FQDN, false, NULL, 0};
         if (dhcp_msg_opt_get(&m, DHCP_OPT_CLIENT_FQDN, NULL, 0, &ex.val, &ex.len) == 0) {
             struct dhcp_fqdn f;

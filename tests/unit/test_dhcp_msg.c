@@ -267,12 +267,9 @@ END_TEST
  * prefixes (only padding cut) parse to the same options. */
 START_TEST(test_dhcp_msg_parse_rejects_every_prefix)
 {
-    const char *names[] = {"udhcpc-1.35.0-discover",
-                           "udhcpc-1.35.0-request",
-                           "dhclient-4.4.3-P1-discover",
-                           "dhclient-4.4.3-P1-request",
-                           "dhclient-4.4.3-P1-release",
-                           "udhcpd-1.35.0-to-udhcpc-offer",
+    const char *names[] = {"udhcpc-1.35.0-discover",       "udhcpc-1.35.0-request",
+                           "dhclient-4.4.3-P1-discover",   "dhclient-4.4.3-P1-request",
+                           "dhclient-4.4.3-P1-release",    "udhcpd-1.35.0-to-udhcpc-offer",
                            "udhcpd-1.35.0-to-dhclient-ack"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         size_t len;
@@ -345,10 +342,22 @@ START_TEST(test_dhcp_msg_parse_option_area_rules)
     ck_assert_int_eq(parse_opts((const uint8_t *)"\0\0\0", 3), -EBADMSG);
     /* Option cut short: no length byte, length crossing the end. */
     ck_assert_int_eq(parse_opts((const uint8_t *)"\x35", 1), -EBADMSG);
-    ck_assert_int_eq(parse_opts((const uint8_t *)"\x0c\x03" "ab", 4), -EBADMSG);
-    ck_assert_int_eq(parse_opts((const uint8_t *)"\x0c\x03" "abc", 5), -EBADMSG);
-    ck_assert_int_eq(parse_opts((const uint8_t *)"\x0c\x03" "abc\xff", 6), 0);
-    ck_assert_int_eq(parse_opts((const uint8_t *)"\x0c\xff" "abc\xff", 6), -EBADMSG);
+    ck_assert_int_eq(parse_opts((const uint8_t *)"\x0c\x03"
+                                                 "ab",
+                                4),
+                     -EBADMSG);
+    ck_assert_int_eq(parse_opts((const uint8_t *)"\x0c\x03"
+                                                 "abc",
+                                5),
+                     -EBADMSG);
+    ck_assert_int_eq(parse_opts((const uint8_t *)"\x0c\x03"
+                                                 "abc\xff",
+                                6),
+                     0);
+    ck_assert_int_eq(parse_opts((const uint8_t *)"\x0c\xff"
+                                                 "abc\xff",
+                                6),
+                     -EBADMSG);
     /* A length that swallows the end option. */
     ck_assert_int_eq(parse_opts((const uint8_t *)"\x0c\x01\xff", 3), -EBADMSG);
     /* Zero-length options are structurally fine (rapid commit, RFC 4039). */
@@ -386,10 +395,10 @@ START_TEST(test_dhcp_msg_type_values)
     } cases[] = {
         {"\x35\x01\x01\xff", 4, 0, DHCP_DISCOVER},
         {"\x35\x01\x08\xff", 4, 0, DHCP_INFORM},
-        {"\x35\x01\x09\xff", 4, -ENOTSUP, 9},      /* RFC 3203 FORCERENEW */
-        {"\x35\x01\x0a\xff", 4, -ENOTSUP, 10},     /* RFC 4388 LEASEQUERY */
-        {"\x35\x01\x0d\xff", 4, -ENOTSUP, 13},     /* RFC 4388 LEASEACTIVE */
-        {"\x35\x01\x00\xff", 4, -EBADMSG, 0},      /* no such type */
+        {"\x35\x01\x09\xff", 4, -ENOTSUP, 9},        /* RFC 3203 FORCERENEW */
+        {"\x35\x01\x0a\xff", 4, -ENOTSUP, 10},       /* RFC 4388 LEASEQUERY */
+        {"\x35\x01\x0d\xff", 4, -ENOTSUP, 13},       /* RFC 4388 LEASEACTIVE */
+        {"\x35\x01\x00\xff", 4, -EBADMSG, 0},        /* no such type */
         {"\x35\x02\x01\x01\xff", 5, -EBADMSG, 0xee}, /* two bytes */
         {"\xff", 1, -ENOENT, 0xee},                  /* plain BOOTP */
     };
@@ -434,8 +443,8 @@ END_TEST
 /* RFC 3396: instances of one code are joined in order, into scratch. */
 START_TEST(test_dhcp_msg_long_option_joined)
 {
-    static const uint8_t opts[] = {51, 2, 0, 0, 12, 3, 'a', 'b', 'c', 51, 2, 0x0e, 0x10, 12, 2,
-                                   'd', 'e', 255};
+    static const uint8_t opts[] = {51, 2, 0,    0,    12, 3, 'a', 'b', 'c',
+                                   51, 2, 0x0e, 0x10, 12, 2, 'd', 'e', 255};
     size_t len;
     uint8_t *b = mk_msg(opts, sizeof(opts), &len);
     struct dhcp_msg m;
@@ -532,9 +541,17 @@ END_TEST
 START_TEST(test_dhcp_msg_overload_order)
 {
     size_t len;
-    uint8_t *b = mk_msg((const uint8_t *)"\x34\x01\x03\x0c\x02" "ab\xff", 8, &len);
-    memcpy(b + DHCP_FILE_OFF, "\x0c\x02" "cd\x0f\x01x\xff", 8);
-    memcpy(b + DHCP_SNAME_OFF, "\x0c\x01" "e\xff", 4);
+    uint8_t *b = mk_msg((const uint8_t *)"\x34\x01\x03\x0c\x02"
+                                         "ab\xff",
+                        8, &len);
+    memcpy(b + DHCP_FILE_OFF,
+           "\x0c\x02"
+           "cd\x0f\x01x\xff",
+           8);
+    memcpy(b + DHCP_SNAME_OFF,
+           "\x0c\x01"
+           "e\xff",
+           4);
     struct dhcp_msg m;
     ck_assert_int_eq(dhcp_msg_parse(&m, b, len), 0);
     ck_assert_uint_eq(m.overload, 3);

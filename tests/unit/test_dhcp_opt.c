@@ -73,7 +73,8 @@ START_TEST(test_dhcp_opt_fqdn_decode_forms)
 {
     struct dhcp_fqdn f;
     /* RFC 4702 wire form, fully qualified. */
-    static const uint8_t fq[] = "\x05\x00\x00\x04host\x07" "example\x00";
+    static const uint8_t fq[] = "\x05\x00\x00\x04host\x07"
+                                "example\x00";
     uint8_t *b = test_exact_copy(fq, sizeof(fq) - 1);
     ck_assert_int_eq(dhcp_opt_fqdn_decode(b, sizeof(fq) - 1, &f), 0);
     ck_assert_uint_eq(f.flags, DHCP_FQDN_S | DHCP_FQDN_E);
@@ -112,13 +113,19 @@ START_TEST(test_dhcp_opt_fqdn_decode_rejects)
     /* Compression pointer, reserved label types. */
     ck_assert_int_eq(dhcp_opt_fqdn_decode((const uint8_t *)"\x04\x00\x00\xc0\x0c", 5, &f),
                      -EBADMSG);
-    ck_assert_int_eq(dhcp_opt_fqdn_decode((const uint8_t *)"\x04\x00\x00\x40" "a", 5, &f),
+    ck_assert_int_eq(dhcp_opt_fqdn_decode((const uint8_t *)"\x04\x00\x00\x40"
+                                                           "a",
+                                          5, &f),
                      -EBADMSG);
-    ck_assert_int_eq(dhcp_opt_fqdn_decode((const uint8_t *)"\x04\x00\x00\x80" "a", 5, &f),
+    ck_assert_int_eq(dhcp_opt_fqdn_decode((const uint8_t *)"\x04\x00\x00\x80"
+                                                           "a",
+                                          5, &f),
                      -EBADMSG);
     /* Data after the root label. */
-    ck_assert_int_eq(dhcp_opt_fqdn_decode((const uint8_t *)"\x04\x00\x00\x01" "a\x00\x01" "b", 8,
-                                          &f),
+    ck_assert_int_eq(dhcp_opt_fqdn_decode((const uint8_t *)"\x04\x00\x00\x01"
+                                                           "a\x00\x01"
+                                                           "b",
+                                          8, &f),
                      -EBADMSG);
     /* 64-byte label; 63 is the most. */
     uint8_t v[3 + 1 + 64 + 1] = {DHCP_FQDN_E, 0, 0, 64};
@@ -147,7 +154,10 @@ START_TEST(test_dhcp_opt_fqdn_encode)
     wire_wr_init(&w, buf, sizeof(buf));
     ck_assert_int_eq(dhcp_opt_fqdn_encode(&w, DHCP_FQDN_S, "host.example.", true), 0);
     ck_assert_uint_eq(wire_wr_len(&w), 17);
-    ck_assert_mem_eq(buf, "\x05\x00\x00\x04host\x07" "example\x00", 17);
+    ck_assert_mem_eq(buf,
+                     "\x05\x00\x00\x04host\x07"
+                     "example\x00",
+                     17);
     struct dhcp_fqdn f;
     ck_assert_int_eq(dhcp_opt_fqdn_decode(buf, 17, &f), 0);
     ck_assert_int_eq(f.form, DHCP_FQDN_WIRE);
@@ -231,14 +241,14 @@ END_TEST
 /* RFC 3442 section 3's table of destination encodings. */
 START_TEST(test_dhcp_opt_routes_rfc3442_examples)
 {
-    static const uint8_t wire[] = {0,  192, 0,   2,  1,                  /* 0.0.0.0/0 */
-                                   8,  10,  192, 0,  2,   1,             /* 10/8 */
-                                   16, 10,  17,  192, 0,  2,  1,         /* 10.17/16 */
-                                   24, 10,  27,  129, 192, 0, 2, 1,     /* 10.27.129/24 */
-                                   25, 10,  229, 0,  128, 192, 0, 2, 1, /* /25 */
-                                   32, 10,  198, 122, 47, 192, 0, 2, 1};
-    const char *dest[] = {"0.0.0.0", "10.0.0.0", "10.17.0.0", "10.27.129.0", "10.229.0.128",
-                          "10.198.122.47"};
+    static const uint8_t wire[] = {0,  192, 0,   2,   1,                 /* 0.0.0.0/0 */
+                                   8,  10,  192, 0,   2,   1,            /* 10/8 */
+                                   16, 10,  17,  192, 0,   2,   1,       /* 10.17/16 */
+                                   24, 10,  27,  129, 192, 0,   2, 1,    /* 10.27.129/24 */
+                                   25, 10,  229, 0,   128, 192, 0, 2, 1, /* /25 */
+                                   32, 10,  198, 122, 47,  192, 0, 2, 1};
+    const char *dest[] = {"0.0.0.0",     "10.0.0.0",     "10.17.0.0",
+                          "10.27.129.0", "10.229.0.128", "10.198.122.47"};
     const uint8_t prefix[] = {0, 8, 16, 24, 25, 32};
     uint8_t *b = test_exact_copy(wire, sizeof(wire));
     struct dhcp_route rt[6];
