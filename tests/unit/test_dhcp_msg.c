@@ -623,11 +623,11 @@ START_TEST(test_dhcp_msg_overload_hostile)
     /* An option in file whose length would run into the cookie. */
     memset(b + DHCP_FILE_OFF, 0, DHCP_FILE_LEN);
     b[DHCP_FILE_OFF + 120] = 12;
-    b[DHCP_FILE_OFF + 121] = 6;
+    b[DHCP_FILE_OFF + 121] = 7; /* value 230..236: one byte of cookie */
+    ck_assert_int_eq(dhcp_msg_parse(&m, b, len), -EBADMSG);
+    b[DHCP_FILE_OFF + 121] = 6; /* fits exactly, but leaves no end */
     ck_assert_int_eq(dhcp_msg_parse(&m, b, len), -EBADMSG);
     b[DHCP_FILE_OFF + 121] = 5;
-    ck_assert_int_eq(dhcp_msg_parse(&m, b, len), -EBADMSG); /* fits, no end */
-    b[DHCP_FILE_OFF + 121] = 4;
     b[DHCP_FILE_OFF + 127] = 255;
     ck_assert_int_eq(dhcp_msg_parse(&m, b, len), 0);
     /* 52 inside file pointing back (or on to sname): refused. */
