@@ -97,6 +97,11 @@ int dhcp_build_reply(const struct dhcp_msg *req, const struct dhcp_reply *rep, u
     if (cap < DHCP_MSG_MIN_SEND)
         return -EMSGSIZE;
 
+    /* RFC 2131 section 4.3.5: the ACK to an INFORM carries no lease: no
+     * address, and no lease time (nor T1/T2, which only time a lease). */
+    uint8_t req_type = 0;
+    bool inform = dhcp_msg_type(req, &req_type) == 0 && req_type == DHCP_INFORM;
+
     /* First candidate per code (index + 1, 0 = none). */
     uint16_t by_code[256] = {0};
     if (rep->nopts > OPT_VAL_MAX)
@@ -106,6 +111,9 @@ int dhcp_build_reply(const struct dhcp_msg *req, const struct dhcp_reply *rep, u
         if (o->code == DHCP_OPT_PAD || o->code == DHCP_OPT_END || o->code == DHCP_OPT_OVERLOAD ||
             o->code == DHCP_OPT_MSG_TYPE || o->code == DHCP_OPT_SERVER_ID || o->len > OPT_VAL_MAX)
             return -EINVAL;
+        if (inform &&
+            (o->code == DHCP_OPT_LEASE_TIME || o->code == DHCP_OPT_T1 || o->code == DHCP_OPT_T2))
+            continue;
         if (by_code[o->code] == 0)
             by_code[o->code] = (uint16_t)(i + 1);
     }
@@ -165,7 +173,7 @@ int dhcp_build_reply(const struct dhcp_msg *req, const struct dhcp_reply *rep, u
 
     bool nak = rep->type == DHCP_NAK;
     /* RFC 2131 table 3: ciaddr echoes the request only in an ACK. */
-    uint32_t addrs[4] = {rep->type == DHCP_ACK ? req->ciaddr : 0, nak ? 0 : rep->yiaddr,
+    uint32_t addrs[4] = {rep->type == DHCP_ACK ? req->ciaddr : 0, nak || inform ? 0 : rep->yiaddr,
                          nak ? 0 : rep->siaddr, req->giaddr};
     struct wire_wr w;
     wire_wr_init(&w, buf, cap);

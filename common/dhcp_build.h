@@ -58,14 +58,16 @@ struct dhcp_reply {
  *
  * Header (RFC 2131 section 4.3.1, table 3): op 2; htype, hlen, xid, flags,
  * giaddr and chaddr from req; hops and secs 0; ciaddr from req for an ACK,
- * else 0; yiaddr and siaddr from rep (both forced to 0 for a NAK).
+ * else 0; yiaddr and siaddr from rep (both forced to 0 for a NAK).  When
+ * req is a DHCPINFORM, yiaddr is 0 and candidates 51, 58 and 59 are left out
+ * (RFC 2131 section 4.3.5: no lease is granted).
  *
  * Options, in this order: 53, 54; then every candidate whose code is in the
  * request's parameter request list (55), in the order of that list (RFC 2131
  * section 4.3.1 asks the server to honour the client's order; a code listed
- * twice is sent once); then the remaining candidates marked always, in
- * candidate order; then end.  Unrequested candidates without always are not
- * sent.  A candidate code given twice is sent once (the first).
+ * twice is sent once; a list over 1024 bytes joined is ignored as hostile); then the remaining
+ * candidates marked always, in candidate order; then end.  Unrequested candidates without always
+ * are not sent.  A candidate code given twice is sent once (the first).
  *
  * Size: the message never exceeds cap nor the client's limit, option 57
  * minus the 28 bytes of IP and UDP headers (548 bytes when 57 is absent or

@@ -429,6 +429,36 @@ START_TEST(test_dhcp_build_reply_round_trip)
 }
 END_TEST
 
+/* The ACK to an INFORM grants no lease (RFC 2131 section 4.3.5). */
+START_TEST(test_dhcp_build_reply_to_inform)
+{
+    size_t len;
+    uint8_t *rq = load_hex("udhcpc-1.35.0-discover", &len);
+    uint8_t *inf = test_exact_copy(rq, len);
+    inf[DHCP_OPT_OFF + 2] = DHCP_INFORM; /* option 53 comes first */
+    memcpy(inf + 12, "\xc0\x00\x02\x67", 4);
+    struct dhcp_msg req, m;
+    ck_assert_int_eq(dhcp_msg_parse(&req, inf, len), 0);
+    struct dhcp_reply rep = {.type = DHCP_ACK,
+                             .server_id = ip4("192.0.2.1"),
+                             .yiaddr = ip4("192.0.2.103"),
+                             .opts = cands,
+                             .nopts = sizeof(cands) / sizeof(cands[0])};
+    uint8_t buf[600];
+    size_t n;
+    ck_assert_int_eq(dhcp_build_reply(&req, &rep, buf, sizeof(buf), &n), 0);
+    ck_assert_int_eq(dhcp_msg_parse(&m, buf, n), 0);
+    ck_assert_uint_eq(m.yiaddr, 0);
+    ck_assert_uint_eq(m.ciaddr, ip4("192.0.2.103"));
+    static const uint8_t want[] = {53, 54, 1, 3, 6, 15, 42};
+    uint8_t codes[32];
+    ck_assert_uint_eq(codes_of(&m, codes, sizeof(codes)), sizeof(want));
+    ck_assert_mem_eq(codes, want, sizeof(want));
+    free(inf);
+    free(rq);
+}
+END_TEST
+
 static const uint8_t prl_std[] = {1, 3, 6, 12, 15, 28, 42, 119, 121};
 static const uint8_t cid[] = {1, 2, 0, 0, 0, 0, 1};
 
@@ -677,6 +707,7 @@ static Suite *dhcp_build_suite(void)
     tcase_add_test(tc, test_dhcp_build_reply_size_sweep);
     tcase_add_test(tc, test_dhcp_build_reply_prl_255);
     tcase_add_test(tc, test_dhcp_build_reply_round_trip);
+    tcase_add_test(tc, test_dhcp_build_reply_to_inform);
     tcase_add_test(tc, test_dhcp_build_request_table5);
     tcase_add_test(tc, test_dhcp_build_request_rejects);
     tcase_add_test(tc, test_dhcp_build_request_round_trip);
