@@ -14,27 +14,7 @@
  * exact-size allocation. */
 static uint8_t *load_hex(const char *name, size_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof(path), "%s/dhcp/%s.hex", TEST_DATA_DIR, name);
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    static uint8_t tmp[4096];
-    size_t n = 0;
-    char line[1024];
-    while (fgets(line, sizeof(line), f)) {
-        if (line[0] == '#')
-            continue;
-        for (char *p = line; p[0] && p[1]; p += 2) {
-            unsigned v;
-            if (p[0] == '\n' || sscanf(p, "%2x", &v) != 1)
-                break;
-            ck_assert_uint_lt(n, sizeof(tmp));
-            tmp[n++] = (uint8_t)v;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return test_exact_copy(tmp, n);
+    return test_load_hex("dhcp", name, ".hex", len);
 }
 
 static uint32_t ip4(const char *s)

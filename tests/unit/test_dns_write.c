@@ -13,37 +13,7 @@
 /* Reads tests/data/dns/<name>: hex octets, '#' comments to end of line. */
 static uint8_t *load_hex(const char *name, size_t *len)
 {
-    char path[512];
-    (void)snprintf(path, sizeof(path), "%s/dns/%s", TEST_DATA_DIR, name);
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    uint8_t tmp[65536];
-    size_t n = 0;
-    int c, hi = -1;
-    while ((c = fgetc(f)) != EOF) {
-        if (c == '#') {
-            while ((c = fgetc(f)) != EOF && c != '\n')
-                ;
-            continue;
-        }
-        int v;
-        if (c >= '0' && c <= '9')
-            v = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v = c - 'a' + 10;
-        else
-            continue;
-        if (hi < 0) {
-            hi = v;
-        } else {
-            ck_assert_uint_lt(n, sizeof(tmp));
-            tmp[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return test_exact_copy(tmp, n);
+    return test_load_hex("dns", name, "", len);
 }
 
 static const char *const goldens[] = {

@@ -4,6 +4,8 @@
 #define LABNET_TESTUTIL_H
 
 #include <check.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +19,50 @@ static inline void *test_exact_copy(const void *src, size_t n)
         memcpy(p, src, n);
     return p;
 }
+
+#ifdef TEST_DATA_DIR
+/* Reads tests/data/<dir>/<name><ext>: hex digits (either case), white space
+ * ignored, '#' starts a comment to the end of the line.  Returns the bytes
+ * in an exact-size allocation (free it) and their count in *len. */
+static inline uint8_t *test_load_hex(const char *dir, const char *name, const char *ext,
+                                     size_t *len)
+{
+    char path[512];
+    (void)snprintf(path, sizeof(path), "%s/%s/%s%s", TEST_DATA_DIR, dir, name, ext);
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    static uint8_t tmp[65536];
+    size_t n = 0;
+    int c, hi = -1;
+    while ((c = fgetc(f)) != EOF) {
+        if (c == '#') {
+            while ((c = fgetc(f)) != EOF && c != '\n')
+                ;
+            continue;
+        }
+        int v;
+        if (c >= '0' && c <= '9')
+            v = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v = c - 'A' + 10;
+        else
+            continue;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            ck_assert_uint_lt(n, sizeof(tmp));
+            tmp[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    (void)fclose(f);
+    ck_assert_msg(hi == -1, "%s: odd number of hex digits", path);
+    *len = n;
+    return test_exact_copy(tmp, n);
+}
+#endif
 
 #define TEST_MAIN(make_suite)                             \
     int main(void)                                        \
