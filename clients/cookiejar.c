@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "clients/atomic_file.h"
 #include "common/http_cookie.h"
 #include "common/http_date.h"
 
@@ -234,37 +235,18 @@ int cookiejar_load(struct cookiejar *j, const char *path)
 
 int cookiejar_save(const struct cookiejar *j, const char *path, time_t now)
 {
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path);
-    if (n < 0 || (size_t)n >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return -e;
-    }
-    fprintf(f, "# Netscape HTTP Cookie File\n# Written by labnet-fetch.\n\n");
+    struct atomic_file a;
+    int rc = atomic_file_open(&a, path);
+    if (rc != 0)
+        return rc;
+    fprintf(a.f, "# Netscape HTTP Cookie File\n# Written by labnet-fetch.\n\n");
     for (size_t i = 0; i < j->n; i++) {
         const struct jar_cookie *c = &j->c[i];
         if (c->expires != 0 && c->expires <= now)
             continue;
-        fprintf(f, "%s%s%s\t%s\t%s\t%s\t%lld\t%s\t%s\n", c->http_only ? "#HttpOnly_" : "",
+        fprintf(a.f, "%s%s%s\t%s\t%s\t%s\t%lld\t%s\t%s\n", c->http_only ? "#HttpOnly_" : "",
                 c->host_only ? "" : ".", c->domain, c->host_only ? "FALSE" : "TRUE", c->path,
                 c->secure ? "TRUE" : "FALSE", (long long)c->expires, c->name, c->value);
     }
-    int rc = 0;
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        rc = -errno;
-    if (fclose(f) != 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -errno;
-    if (rc != 0)
-        unlink(tmp);
-    return rc;
+    return atomic_file_commit(&a);
 }

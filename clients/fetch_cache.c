@@ -1,7 +1,6 @@
 #include "clients/fetch_cache.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,80 +45,34 @@ void fetch_cache_lookup(const char *dir, const struct http_url *u, struct fetch_
 
 int fetch_cache_begin(struct fetch_cache_entry *e)
 {
-    int n = snprintf(e->tmp_path, sizeof(e->tmp_path), "%s.tmpXXXXXX", e->body_path);
-    if (n < 0 || (size_t)n >= sizeof(e->tmp_path)) {
-        e->tmp_path[0] = '\0';
-        return -ENAMETOOLONG;
-    }
-    int fd = mkostemp(e->tmp_path, O_CLOEXEC);
-    if (fd < 0) {
-        e->tmp_path[0] = '\0';
-        return -errno;
-    }
-    e->tmp = fdopen(fd, "w");
-    if (!e->tmp) {
-        int err = errno;
-        close(fd);
-        unlink(e->tmp_path);
-        e->tmp_path[0] = '\0';
-        return -err;
-    }
-    return 0;
+    return atomic_file_open(&e->body, e->body_path);
 }
 
 void fetch_cache_write(struct fetch_cache_entry *e, const void *data, size_t len)
 {
-    if (e->tmp && fwrite(data, 1, len, e->tmp) != len) {
-        (void)fclose(e->tmp); /* being discarded */
-        e->tmp = NULL;
-        unlink(e->tmp_path);
-        e->tmp_path[0] = '\0';
-    }
-}
-
-/* Writes text to path atomically. */
-static int write_atomic(const char *path, const char *text)
-{
-    char tmp[4300];
-    int m = snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", path);
-    if (m < 0 || (size_t)m >= sizeof(tmp))
-        return -ENAMETOOLONG;
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    size_t n = strlen(text);
-    int rc = write(fd, text, n) == (ssize_t)n ? 0 : -EIO;
-    if (close(fd) != 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp, path) != 0)
-        rc = -errno;
-    if (rc != 0)
-        unlink(tmp);
-    return rc;
+    if (e->body.f && fwrite(data, 1, len, e->body.f) != len)
+        atomic_file_abort(&e->body);
 }
 
 int fetch_cache_end(struct fetch_cache_entry *e, bool complete, const char *etag, size_t etag_len,
                     const char *lastmod, size_t lastmod_len)
 {
-    if (!e->tmp)
+    if (!e->body.f)
         return 0;
-    int rc = fclose(e->tmp) == 0 ? 0 : -errno;
-    e->tmp = NULL;
-    if (!complete || rc != 0) {
-        unlink(e->tmp_path);
-        return rc;
+    if (!complete) {
+        atomic_file_abort(&e->body);
+        return 0;
     }
     /* Body first, then the validators that describe it. */
-    if (rename(e->tmp_path, e->body_path) != 0) {
-        rc = -errno;
-        unlink(e->tmp_path);
+    int rc = atomic_file_commit(&e->body);
+    if (rc != 0)
         return rc;
-    }
-    char meta[600];
-    snprintf(meta, sizeof(meta), "etag: %.*s\nlast-modified: %.*s\n",
-             (int)(etag_len < 255 ? etag_len : 0), etag ? etag : "",
-             (int)(lastmod_len < 63 ? lastmod_len : 0), lastmod ? lastmod : "");
-    return write_atomic(e->meta_path, meta);
+    struct atomic_file meta;
+    if ((rc = atomic_file_open(&meta, e->meta_path)) != 0)
+        return rc;
+    fprintf(meta.f, "etag: %.*s\nlast-modified: %.*s\n", (int)(etag_len < 255 ? etag_len : 0),
+            etag ? etag : "", (int)(lastmod_len < 63 ? lastmod_len : 0), lastmod ? lastmod : "");
+    return atomic_file_commit(&meta);
 }
 
 int fetch_cache_replay(const struct fetch_cache_entry *e, FILE *out)

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "clients/atomic_file.h"
 #include "common/http_url.h"
 
 struct fetch_cache_entry {
@@ -20,8 +21,7 @@ struct fetch_cache_entry {
     char last_modified[64];
     char body_path[4200];
     char meta_path[4200];
-    char tmp_path[4220]; /* body being written, or "" */
-    FILE *tmp;
+    struct atomic_file body; /* being written; body.f NULL when not */
 };
 
 /* Looks url up in dir; e->present says whether validators were found. */

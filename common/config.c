@@ -652,6 +652,20 @@ int cfg_get_path(struct cfg *c, const char *sec, const char *key, const char **o
     return 0;
 }
 
+/* The next occurrence of sec/key at or after *i (marked used), or NULL. */
+static struct cfg_entry *next_entry(struct cfg *c, const char *sec, const char *key, size_t *i)
+{
+    for (; *i < c->n_entries; (*i)++) {
+        struct cfg_entry *e = &c->entries[*i];
+        if (strcmp(e->section, sec) == 0 && strcmp(e->key, key) == 0) {
+            (*i)++;
+            e->used = true;
+            return e;
+        }
+    }
+    return NULL;
+}
+
 /* Walks every occurrence of sec/key and every comma- or space-separated
  * token in it, calling parse for each.  parse returns 0 or -EINVAL. */
 typedef int (*token_fn)(const char *tok, void *arr, size_t i, const void *arg);
@@ -660,13 +674,10 @@ static int get_list(struct cfg *c, const char *sec, const char *key, token_fn pa
                     const void *arg, void *arr, size_t cap, size_t *n, const char *what)
 {
     mark_known(c, sec);
-    size_t count = 0;
+    size_t count = 0, i = 0;
     bool any = false, bad = false;
-    for (size_t i = 0; i < c->n_entries; i++) {
-        struct cfg_entry *e = &c->entries[i];
-        if (strcmp(e->section, sec) != 0 || strcmp(e->key, key) != 0)
-            continue;
-        e->used = true;
+    struct cfg_entry *e;
+    while ((e = next_entry(c, sec, key, &i)) != NULL) {
         any = true;
         const char *p = e->value;
         for (;;) {
@@ -726,13 +737,10 @@ int cfg_get_str_list(struct cfg *c, const char *sec, const char *key, const char
                      size_t cap, size_t *n)
 {
     mark_known(c, sec);
-    size_t count = 0;
+    size_t count = 0, i = 0;
     bool any = false, bad = false;
-    for (size_t i = 0; i < c->n_entries; i++) {
-        struct cfg_entry *e = &c->entries[i];
-        if (strcmp(e->section, sec) != 0 || strcmp(e->key, key) != 0)
-            continue;
-        e->used = true;
+    struct cfg_entry *e;
+    while ((e = next_entry(c, sec, key, &i)) != NULL) {
         any = true;
         if (count == cap) {
             if (!bad)

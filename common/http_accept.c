@@ -1,31 +1,9 @@
 #include "common/http_accept.h"
+#include "common/http_chars.h"
 
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
-
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool is_alpha(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* RFC 9110 5.6.2 tchar. */
-static bool is_tchar(char c)
-{
-    if (is_alpha(c) || is_digit(c))
-        return true;
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
 
 static char lower(char c)
 {
@@ -71,7 +49,7 @@ static bool scan_qvalue(const char *s, size_t n, size_t *p, unsigned *q)
     if (*p < n && s[*p] == '.') {
         (*p)++;
         unsigned scale = 100;
-        for (size_t k = 0; *p < n && is_digit(s[*p]); k++) {
+        for (size_t k = 0; *p < n && http_is_digit(s[*p]); k++) {
             unsigned d = (unsigned)(s[*p] - '0');
             if (k == 3 || (one && d != 0))
                 return false;
@@ -89,33 +67,33 @@ static int list_next(struct list_iter *it, struct member *m)
 {
     const char *s = it->s;
     size_t n = it->n, p = it->pos;
-    while (p < n && (is_ows(s[p]) || s[p] == ','))
+    while (p < n && (http_is_ows(s[p]) || s[p] == ','))
         p++;
     if (p == n) {
         it->pos = p;
         return 0;
     }
     size_t start = p;
-    while (p < n && is_tchar(s[p]))
+    while (p < n && http_is_tchar(s[p]))
         p++;
     if (p == start)
         return -EBADMSG;
     m->v = s + start;
     m->len = p - start;
     m->q = 1000;
-    while (p < n && is_ows(s[p]))
+    while (p < n && http_is_ows(s[p]))
         p++;
     /* weight = OWS ";" OWS "q=" qvalue; "q=" is case-insensitive ABNF. */
     if (p < n && s[p] == ';') {
         p++;
-        while (p < n && is_ows(s[p]))
+        while (p < n && http_is_ows(s[p]))
             p++;
         if (p >= n || lower(s[p]) != 'q' || p + 1 >= n || s[p + 1] != '=')
             return -EBADMSG;
         p += 2;
         if (!scan_qvalue(s, n, &p, &m->q))
             return -EBADMSG;
-        while (p < n && is_ows(s[p]))
+        while (p < n && http_is_ows(s[p]))
             p++;
     }
     if (p < n && s[p] != ',')
@@ -201,7 +179,7 @@ static bool valid_language_range(const char *s, size_t n)
     while (i < n) {
         size_t start = i;
         while (i < n && s[i] != '-') {
-            if (!(is_alpha(s[i]) || (!first && is_digit(s[i]))))
+            if (!(http_is_alpha(s[i]) || (!first && http_is_digit(s[i]))))
                 return false;
             i++;
         }

@@ -2,6 +2,7 @@
  * http_cookie: Cookie / Set-Cookie codecs, signed visitor ids, the key file.
  */
 #include "common/http_cookie.h"
+#include "common/http_chars.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,14 +31,6 @@ static bool is_ctl(unsigned char c)
     return c < 0x20 || c == 0x7f;
 }
 
-/* RFC 9110 5.6.2 tchar: cookie-name = token (RFC 6265 4.1.1). */
-static bool is_tchar(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* RFC 6265 4.1.1: US-ASCII except CTLs, whitespace, DQUOTE, comma,
  * semicolon and backslash. */
 static bool is_cookie_octet(unsigned char c)
@@ -49,7 +42,7 @@ static bool is_cookie_octet(unsigned char c)
 static bool all_tchar(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!is_tchar((unsigned char)s[i]))
+        if (!http_is_tchar(s[i]))
             return false;
     return n > 0;
 }

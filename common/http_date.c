@@ -1,4 +1,5 @@
 #include "common/http_date.h"
+#include "common/http_chars.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -184,11 +185,6 @@ static void expect_time(struct cur *c, unsigned *h, unsigned *mi, unsigned *sec)
     *sec = expect_digits(c, 2);
 }
 
-static bool is_ows(char ch)
-{
-    return ch == ' ' || ch == '\t';
-}
-
 /* RFC 9110 5.6.7: a two-digit year more than 50 years in the future is the
  * most recent past year with those digits.  Taken as the window
  * (Y-50, Y+50] around the current year Y. */
@@ -209,11 +205,11 @@ static int64_t resolve_year2(unsigned yy, time_t now)
 
 int http_date_parse(const char *s, size_t n, time_t now, time_t *out)
 {
-    while (n > 0 && is_ows(s[0])) {
+    while (n > 0 && http_is_ows(s[0])) {
         s++;
         n--;
     }
-    while (n > 0 && is_ows(s[n - 1]))
+    while (n > 0 && http_is_ows(s[n - 1]))
         n--;
 
     struct cur c = {.s = s, .n = n, .pos = 0, .bad = false};

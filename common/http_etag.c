@@ -1,22 +1,8 @@
 #include "common/http_etag.h"
+#include "common/http_chars.h"
 
 #include <errno.h>
 #include <string.h>
-
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static void trim_ows(const char **s, size_t *n)
-{
-    while (*n > 0 && is_ows((*s)[0])) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n > 0 && is_ows((*s)[*n - 1]))
-        (*n)--;
-}
 
 /* RFC 9110 8.8.3: etagc = %x21 / %x23-7E / obs-text */
 static bool is_etagc(char c)
@@ -111,7 +97,7 @@ static int scan_tag(const char *s, size_t n, size_t *pos, struct http_etag *t)
 
 int http_etag_parse(const char *s, size_t n, struct http_etag *out)
 {
-    trim_ows(&s, &n);
+    http_trim_ows(&s, &n);
     size_t pos = 0;
     struct http_etag t;
     if (scan_tag(s, n, &pos, &t) != 0 || pos != n)
@@ -131,13 +117,13 @@ struct list_iter {
 
 static int list_next(struct list_iter *it, struct http_etag *t)
 {
-    while (it->pos < it->n && (is_ows(it->s[it->pos]) || it->s[it->pos] == ','))
+    while (it->pos < it->n && (http_is_ows(it->s[it->pos]) || it->s[it->pos] == ','))
         it->pos++;
     if (it->pos == it->n)
         return 0;
     if (scan_tag(it->s, it->n, &it->pos, t) != 0)
         return -EBADMSG;
-    while (it->pos < it->n && is_ows(it->s[it->pos]))
+    while (it->pos < it->n && http_is_ows(it->s[it->pos]))
         it->pos++;
     if (it->pos < it->n && it->s[it->pos] != ',')
         return -EBADMSG;
@@ -147,7 +133,7 @@ static int list_next(struct list_iter *it, struct http_etag *t)
 int http_etag_list_parse(const char *s, size_t n, struct http_etag *tags, size_t cap, size_t *count,
                          bool *any)
 {
-    trim_ows(&s, &n);
+    http_trim_ows(&s, &n);
     *count = 0;
     *any = false;
     if (n == 1 && s[0] == '*') {
@@ -182,7 +168,7 @@ static int eval_list(const char *field, size_t n, const char *etag, size_t etag_
     struct http_etag cur;
     if (http_etag_parse(etag, etag_len, &cur) != 0)
         return -EINVAL;
-    trim_ows(&field, &n);
+    http_trim_ows(&field, &n);
     /* RFC 9110 13.1.1, 13.1.2: "*" matches any current representation. */
     if (n == 1 && field[0] == '*')
         return 1;

@@ -10,6 +10,7 @@
  * bounds the parse's.
  */
 #include "common/http_parse.h"
+#include "common/http_chars.h"
 
 #include <errno.h>
 #include <string.h>
@@ -57,33 +58,6 @@ void http_resp_init(struct http_resp *resp)
     memset(resp, 0, sizeof(*resp));
 }
 
-/* RFC 9110 5.6.2: tchar. */
-static bool is_tchar(unsigned char c)
-{
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
 static bool is_vchar(unsigned char c)
 {
     return c >= 0x21 && c <= 0x7e;
@@ -94,21 +68,6 @@ static bool is_vchar(unsigned char c)
 static bool is_field_char(unsigned char c)
 {
     return is_vchar(c) || c >= 0x80 || c == ' ' || c == '\t';
-}
-
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static bool is_alpha(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 static unsigned char lower(unsigned char c)
@@ -237,15 +196,15 @@ static int parse_fields(const char *buf, size_t pos, size_t end, bool reject_bar
         if (ce == pos)
             break; /* the empty line ending the head */
         size_t i = pos;
-        while (i < ce && is_tchar((unsigned char)buf[i]))
+        while (i < ce && http_is_tchar(buf[i]))
             i++;
         if (i == pos || i == ce || buf[i] != ':')
             return -EBADMSG;
         size_t name_end = i++;
-        while (i < ce && is_ows(buf[i]))
+        while (i < ce && http_is_ows(buf[i]))
             i++;
         size_t ve = ce;
-        while (ve > i && is_ows(buf[ve - 1]))
+        while (ve > i && http_is_ows(buf[ve - 1]))
             ve--;
         for (size_t k = i; k < ve; k++)
             if (!is_field_char((unsigned char)buf[k]))
@@ -267,7 +226,8 @@ static int parse_fields(const char *buf, size_t pos, size_t end, bool reject_bar
  * *version 10/11, -EBADMSG, or -ENOTSUP for a major version other than 1. */
 static int parse_version(const char *p, size_t len, unsigned *version)
 {
-    if (len != 8 || memcmp(p, "HTTP/", 5) != 0 || !is_digit(p[5]) || p[6] != '.' || !is_digit(p[7]))
+    if (len != 8 || memcmp(p, "HTTP/", 5) != 0 || !http_is_digit(p[5]) || p[6] != '.' ||
+        !http_is_digit(p[7]))
         return -EBADMSG;
     if (p[5] != '1')
         return -ENOTSUP;
@@ -304,9 +264,9 @@ static bool list_next(struct list_it *it, struct http_slice *elem)
         const char *e = it->p;
         if (it->p < it->end)
             it->p++; /* the comma */
-        while (s < e && is_ows(*s))
+        while (s < e && http_is_ows(*s))
             s++;
-        while (e > s && is_ows(e[-1]))
+        while (e > s && http_is_ows(e[-1]))
             e--;
         if (e > s) {
             elem->ptr = s;
@@ -322,10 +282,10 @@ static bool list_next(struct list_it *it, struct http_slice *elem)
 static size_t elem_token(const struct http_slice *el, bool *rest_ok)
 {
     size_t t = 0;
-    while (t < el->len && is_tchar((unsigned char)el->ptr[t]))
+    while (t < el->len && http_is_tchar(el->ptr[t]))
         t++;
     size_t k = t;
-    while (k < el->len && is_ows(el->ptr[k]))
+    while (k < el->len && http_is_ows(el->ptr[k]))
         k++;
     *rest_ok = k == el->len || el->ptr[k] == ';';
     return t;
@@ -353,11 +313,11 @@ int http_content_length_parse(const char *val, size_t len, uint64_t *out)
     bool have = false;
     size_t i = 0;
     for (;;) {
-        while (i < len && is_ows(val[i]))
+        while (i < len && http_is_ows(val[i]))
             i++;
         size_t s = i;
         uint64_t v = 0;
-        while (i < len && is_digit(val[i])) {
+        while (i < len && http_is_digit(val[i])) {
             uint64_t d = (uint64_t)(val[i] - '0');
             if (v > (INT64_MAX - d) / 10)
                 return -EBADMSG;
@@ -370,7 +330,7 @@ int http_content_length_parse(const char *val, size_t len, uint64_t *out)
             return -EBADMSG;
         first = v;
         have = true;
-        while (i < len && is_ows(val[i]))
+        while (i < len && http_is_ows(val[i]))
             i++;
         if (i == len)
             break;
@@ -503,7 +463,7 @@ static bool authority_ok(const char *p, size_t len)
         return false;
     unsigned port = 0;
     for (size_t i = colon; i < len; i++) {
-        if (!is_digit(p[i]))
+        if (!http_is_digit(p[i]))
             return false;
         port = port * 10 + (unsigned)(p[i] - '0');
     }
@@ -518,12 +478,13 @@ static bool authority_ok(const char *p, size_t len)
 /* RFC 3986 3.1: scheme ":" at the start makes absolute-form. */
 static bool absolute_ok(const char *p, size_t len)
 {
-    if (len == 0 || !is_alpha(p[0]))
+    if (len == 0 || !http_is_alpha(p[0]))
         return false;
     for (size_t i = 1; i < len; i++) {
         if (p[i] == ':')
             return true;
-        if (!is_alpha(p[i]) && !is_digit(p[i]) && p[i] != '+' && p[i] != '-' && p[i] != '.')
+        if (!http_is_alpha(p[i]) && !http_is_digit(p[i]) && p[i] != '+' && p[i] != '-' &&
+            p[i] != '.')
             return false;
     }
     return false;
@@ -547,7 +508,7 @@ static bool host_ok(const struct http_slice *h)
 static int parse_request_line(const char *buf, size_t s, size_t ce, struct http_req *req)
 {
     size_t i = s;
-    while (i < ce && is_tchar((unsigned char)buf[i]))
+    while (i < ce && http_is_tchar(buf[i]))
         i++;
     if (i == s || i == ce || buf[i] != ' ')
         return fail(&req->status, 400, -EBADMSG);
@@ -674,7 +635,7 @@ static int parse_status_line(const char *buf, size_t s, size_t ce, struct http_r
     if (r)
         return r;
     const char *c = buf + s + 9;
-    if (!is_digit(c[0]) || !is_digit(c[1]) || !is_digit(c[2]))
+    if (!http_is_digit(c[0]) || !http_is_digit(c[1]) || !http_is_digit(c[2]))
         return -EBADMSG;
     resp->status = (c[0] - '0') * 100 + (c[1] - '0') * 10 + (c[2] - '0');
     if (resp->status < 100 || resp->status > 599)
@@ -767,17 +728,6 @@ void http_chunked_init(struct http_chunked *c, const struct http_limits *lim)
     c->state = CH_SIZE0;
 }
 
-static int hexval(unsigned char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /* One byte outside chunk data.  Returns 0, 1 when the body is done, or an
  * error. */
 static int chunked_byte(struct http_chunked *c, unsigned char ch)
@@ -790,13 +740,13 @@ static int chunked_byte(struct http_chunked *c, unsigned char ch)
     switch (c->state) {
     case CH_SIZE0:
         /* RFC 9112 7.1: chunk-size = 1*HEXDIG */
-        if ((h = hexval(ch)) < 0)
+        if ((h = http_hexval(ch)) < 0)
             return -EBADMSG;
         c->remaining = (uint64_t)h;
         c->state = CH_SIZE;
         return 0;
     case CH_SIZE:
-        if ((h = hexval(ch)) >= 0) {
+        if ((h = http_hexval(ch)) >= 0) {
             /* 7.1: "anticipate potentially large hexadecimal numerals and
              * prevent parsing errors due to integer conversion overflows" */
             if (c->remaining > (UINT64_MAX >> 4))
@@ -847,7 +797,7 @@ static int chunked_byte(struct http_chunked *c, unsigned char ch)
         /* 7.1.2: trailer-section = *( field-line CRLF ), then CRLF */
         if (ch == '\r')
             c->state = CH_END_LF;
-        else if (is_tchar(ch))
+        else if (http_is_tchar(ch))
             c->state = CH_TR_NAME;
         else
             return -EBADMSG;
@@ -855,7 +805,7 @@ static int chunked_byte(struct http_chunked *c, unsigned char ch)
     case CH_TR_NAME:
         if (ch == ':')
             c->state = CH_TR_VALUE;
-        else if (!is_tchar(ch))
+        else if (!http_is_tchar(ch))
             return -EBADMSG;
         return 0;
     case CH_TR_VALUE:

@@ -9,21 +9,11 @@
  * every byte written is bounded by cap, checked before the write.
  */
 #include "common/http_path.h"
+#include "common/http_chars.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Classifies the raw segment seg[0..len) after decoding: 0 empty, 1 ".",
  * 2 "..", 3 anything else (including malformed escapes, which the decoding
@@ -124,8 +114,8 @@ int http_path_normalize(const char *target, size_t len, const struct http_path_o
             unsigned char c = p[i];
             if (c == '%') {
                 /* RFC 3986 2.1: '%' must introduce two hex digits. */
-                int hi = end - i >= 3 ? hexval(p[i + 1]) : -1;
-                int lo = end - i >= 3 ? hexval(p[i + 2]) : -1;
+                int hi = end - i >= 3 ? http_hexval(p[i + 1]) : -1;
+                int lo = end - i >= 3 ? http_hexval(p[i + 2]) : -1;
                 if (hi < 0 || lo < 0)
                     return -EBADMSG;
                 c = (unsigned char)(hi << 4 | lo);

@@ -1,4 +1,5 @@
 #include "common/http_range.h"
+#include "common/http_chars.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -7,34 +8,6 @@
 
 #include "common/http_date.h"
 #include "common/http_etag.h"
-
-static bool is_ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static void trim_ows(const char **s, size_t *n)
-{
-    while (*n > 0 && is_ows((*s)[0])) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n > 0 && is_ows((*s)[*n - 1]))
-        (*n)--;
-}
-
-/* RFC 9110 5.6.2 tchar. */
-static bool is_tchar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c))
-        return true;
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
 
 /* A decimal number from the header: its value saturated at UINT64_MAX and
  * its digits, for an exact comparison when two numbers both saturate. */
@@ -52,7 +25,7 @@ static bool scan_num(const char *s, size_t n, size_t *p, struct num *x)
     x->v = 0;
     x->sat = false;
     x->d = s + i;
-    while (i < n && is_digit(s[i])) {
+    while (i < n && http_is_digit(s[i])) {
         unsigned dgt = (unsigned)(s[i] - '0');
         if (!x->sat && x->v > (UINT64_MAX - dgt) / 10)
             x->sat = true;
@@ -104,11 +77,11 @@ int http_range_parse(const char *s, size_t n, uint64_t length, struct http_range
 {
     if (cap == 0)
         return -EINVAL;
-    trim_ows(&s, &n);
+    http_trim_ows(&s, &n);
 
     /* ranges-specifier = range-unit "=" range-set; no OWS around "=". */
     size_t p = 0;
-    while (p < n && is_tchar(s[p]))
+    while (p < n && http_is_tchar(s[p]))
         p++;
     if (p == 0 || p >= n || s[p] != '=')
         return -EBADMSG;
@@ -122,7 +95,7 @@ int http_range_parse(const char *s, size_t n, uint64_t length, struct http_range
     bool empty_suffix = false;
     for (;;) {
         /* RFC 9110 5.6.1: empty list elements and OWS around commas. */
-        while (p < n && (is_ows(s[p]) || s[p] == ','))
+        while (p < n && (http_is_ows(s[p]) || s[p] == ','))
             p++;
         if (p == n)
             break;
@@ -142,11 +115,11 @@ int http_range_parse(const char *s, size_t n, uint64_t length, struct http_range
             if (p >= n || s[p] != '-')
                 return -EBADMSG;
             p++;
-            have_last = p < n && is_digit(s[p]);
+            have_last = p < n && http_is_digit(s[p]);
             if (have_last)
                 scan_num(s, n, &p, &b);
         }
-        while (p < n && is_ows(s[p]))
+        while (p < n && http_is_ows(s[p]))
             p++;
         if (p < n && s[p] != ',')
             return -EBADMSG;
@@ -235,7 +208,7 @@ int http_range_format_unsatisfied(char *buf, size_t cap, uint64_t length)
 bool http_range_if_range(const char *s, size_t n, const char *etag, size_t etag_len,
                          const time_t *last_modified, time_t now)
 {
-    trim_ows(&s, &n);
+    http_trim_ows(&s, &n);
     if (n == 0)
         return false;
     /* RFC 9110 13.1.5: If-Range = entity-tag / HTTP-date; an entity-tag
