@@ -1,0 +1,446 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: labnet-httpd against nginx on the same document
+# root, same worker count, same CPU pinning, same access-log setting, in one
+# run.  See docs/BENCHMARKS.md for what it measures and how to read it.
+#
+#   bench/http/run.sh [options]
+#
+#   -d SECONDS    measured time per server per row per round (default 5)
+#   -R ROUNDS     rounds per row; servers alternate within each (default 2)
+#   -W SECONDS    warm-up per server per row (default 2)
+#   -w N          workers: labnet -w N, nginx worker_processes N (default 1)
+#   -s CPUS       taskset list for the servers (default 0)
+#   -g CPUS       taskset list for wrk (default 1)
+#   -t N          wrk threads (default 1)
+#   -c N          wrk connections for small responses (default 50)
+#   -C N          wrk connections for the 10 MiB row (default 8)
+#   -i N          idle keep-alive connections for the memory row (default 2000)
+#   -a            access log ON for both servers (default: off for both)
+#   -n NICE       run both servers and wrk at this nice level (default 0)
+#   -F            run both servers and wrk SCHED_FIFO (chrt -f 10), so that
+#                 other work on a shared machine cannot delay their wake-ups;
+#                 the kernel's RT throttling still leaves others 5% of each CPU
+#   -o DIR        output directory (default build/bench-http/<timestamp>)
+#   -r ROWS       comma list of rows: 1k,64k,10m,304,close,idle (default all)
+#
+# The binary is $LABNET_HTTPD if set, else the repo's Release build (built
+# here if missing).  nginx and wrk are installed with apt-get if missing.
+# Nothing system-wide is touched: nginx runs from its own config in a temp
+# dir (daemon off, own pid file, own logs); only the PIDs started here are
+# stopped.  Loopback only.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+dur=5 rounds=2 warm=2 workers=1 srv_cpus=0 wrk_cpus=1 wrk_threads=1
+conns=50 conns_big=8 idle_n=2000 alog=0 nice_lvl=0 fifo=0 out="" rows="1k,64k,10m,304,close,idle"
+while getopts "d:R:W:w:s:g:t:c:C:i:an:Fo:r:h" opt; do
+    case $opt in
+    d) dur=$OPTARG ;;
+    R) rounds=$OPTARG ;;
+    W) warm=$OPTARG ;;
+    w) workers=$OPTARG ;;
+    s) srv_cpus=$OPTARG ;;
+    g) wrk_cpus=$OPTARG ;;
+    t) wrk_threads=$OPTARG ;;
+    c) conns=$OPTARG ;;
+    C) conns_big=$OPTARG ;;
+    i) idle_n=$OPTARG ;;
+    a) alog=1 ;;
+    n) nice_lvl=$OPTARG ;;
+    F) fifo=1 ;;
+    o) out=$OPTARG ;;
+    r) rows=$OPTARG ;;
+    *)
+        sed -n '2,/^set -e/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
+        exit 2
+        ;;
+    esac
+done
+
+log() { printf '%s\n' "$*" >&2; }
+die() {
+    log "run.sh: $*"
+    exit 1
+}
+
+# ---- tools ----
+need_pkgs=()
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need_pkgs+=(nginx-light)
+command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
+command -v taskset >/dev/null 2>&1 || need_pkgs+=(util-linux)
+command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
+command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+if ((${#need_pkgs[@]})); then
+    log "installing ${need_pkgs[*]}"
+    apt-get update -qq
+    # policy-rc.d 101 keeps the package from starting the system nginx
+    # service; this script runs its own instance and leaves the system one be.
+    rc_made=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        rc_made=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null ||
+        { if ((rc_made)); then rm -f /usr/sbin/policy-rc.d; fi; die "apt-get install ${need_pkgs[*]} failed"; }
+    if ((rc_made)); then rm -f /usr/sbin/policy-rc.d; fi
+fi
+NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
+
+# How the servers and wrk are scheduled: same for all three.
+sched=(nice -n "$nice_lvl")
+sched_desc="nice $nice_lvl"
+if ((fifo)); then
+    sched+=(chrt -f 10)
+    sched_desc="SCHED_FIFO priority 10"
+fi
+
+if [[ -n ${LABNET_HTTPD:-} ]]; then
+    httpd=$LABNET_HTTPD
+else
+    httpd=$repo/build/release/httpd/labnet-httpd
+    if [[ ! -x $httpd ]]; then
+        log "building labnet-httpd (Release) in $repo/build/release"
+        cmake -S "$repo" -B "$repo/build/release" -DCMAKE_BUILD_TYPE=Release >/dev/null ||
+            die "cmake configure failed (output above); or set LABNET_HTTPD to a binary"
+        cmake --build "$repo/build/release" -j2 --target labnet-httpd >/dev/null ||
+            die "Release build failed (output above); or set LABNET_HTTPD to a binary"
+    fi
+fi
+[[ -x $httpd ]] || die "no labnet-httpd binary at $httpd"
+
+# ---- scratch space, cleanup ----
+[[ -n $out ]] || out=$repo/build/bench-http/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+tmp=$(mktemp -d /tmp/labnet-bench-http.XXXXXX)
+chmod 755 "$tmp" # nginx workers run as nobody and must read the docroot
+labnet_pid="" nginx_pid=""
+
+stop_pid() { # stop_pid PID: TERM, wait up to 5 s, then KILL; only our own children
+    local pid=$1
+    [[ -n $pid ]] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 50); do
+        # A child that exited stays a zombie (kill -0 succeeds) until waited.
+        [[ $(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) == [SRDT] ]] || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+    stop_pid "$labnet_pid"
+    stop_pid "$nginx_pid" # the master stops its workers on TERM
+    cp "$tmp/nginx/logs/error.log" "$out/nginx-error.log" 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+# ---- document root ----
+root=$tmp/root
+mkdir -p "$root"
+head -c 1024 /dev/urandom >"$root/1k.bin"
+head -c 65536 /dev/urandom >"$root/64k.bin"
+head -c 10485760 /dev/urandom >"$root/10m.bin"
+chmod 644 "$root"/*
+chmod 755 "$root"
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+lport=$(free_port)
+nport=$(free_port)
+while [[ $nport == "$lport" ]]; do nport=$(free_port); done
+
+# ---- labnet-httpd ----
+if ((alog)); then l_alog=$tmp/labnet-access.log; else l_alog=off; fi
+cat >"$tmp/labnet.ini" <<EOF
+[server]
+listen = 127.0.0.1:$lport
+root = $root
+workers = $workers
+access-log = $l_alog
+max-connections = 10240
+keepalive-timeout = 75s
+max-keepalive-requests = 10000
+EOF
+"${sched[@]}" taskset -c "$srv_cpus" "$httpd" -f -c "$tmp/labnet.ini" >"$out/labnet.log" 2>&1 &
+labnet_pid=$!
+
+# ---- nginx: a tuned static-file setup, own prefix, nothing system-wide ----
+mkdir -p "$tmp/nginx/logs" "$tmp/nginx/tmp"
+if ((alog)); then n_alog="access_log $tmp/nginx-access.log combined;"; else n_alog="access_log off;"; fi
+cat >"$tmp/nginx/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes $workers;
+worker_rlimit_nofile $(ulimit -n);
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log warn;
+events {
+    worker_connections 10240;
+    use epoll;
+}
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    $n_alog
+    sendfile on;
+    tcp_nopush on;
+    tcp_nodelay on;
+    open_file_cache max=1000 inactive=60s;
+    open_file_cache_valid 60s;
+    open_file_cache_min_uses 1;
+    open_file_cache_errors on;
+    keepalive_timeout 75s;
+    keepalive_requests 10000;
+    client_body_temp_path $tmp/nginx/tmp/body;
+    proxy_temp_path $tmp/nginx/tmp/proxy;
+    fastcgi_temp_path $tmp/nginx/tmp/fastcgi;
+    uwsgi_temp_path $tmp/nginx/tmp/uwsgi;
+    scgi_temp_path $tmp/nginx/tmp/scgi;
+    server {
+        listen 127.0.0.1:$nport reuseport;
+        root $root;
+        location / { }
+    }
+}
+EOF
+"${sched[@]}" taskset -c "$srv_cpus" "$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/logs/error.log" \
+    >"$out/nginx.log" 2>&1 &
+nginx_pid=$!
+
+wait_up() { # wait_up PORT NAME PID
+    for _ in $(seq 100); do
+        kill -0 "$3" 2>/dev/null || { cat "$out/$2.log" >&2; die "$2 exited at startup"; }
+        curl -s -o /dev/null "http://127.0.0.1:$1/1k.bin" && return 0
+        sleep 0.1
+    done
+    die "$2 did not answer on 127.0.0.1:$1"
+}
+wait_up "$lport" labnet "$labnet_pid"
+wait_up "$nport" nginx "$nginx_pid"
+
+# PIDs whose CPU time and memory count as "the server".  labnet-httpd is one
+# process (a thread per worker); /proc/PID/stat of the process covers all its
+# threads.  nginx is the master plus its worker processes.
+server_pids() {
+    if [[ $1 == labnet ]]; then
+        echo "$labnet_pid"
+    else
+        echo "$nginx_pid" $(pgrep -P "$nginx_pid")
+    fi
+}
+nginx_workers=$(server_pids nginx | wc -w)
+((nginx_workers == workers + 1)) || die "expected nginx master + $workers workers, found $nginx_workers processes"
+
+cpu_ticks() { # cpu_ticks PID...: utime+stime summed, in clock ticks
+    local pid sum=0 f
+    for pid in "$@"; do
+        # Fields after the ")" of comm: state is 3, utime 14, stime 15.
+        f=$(sed 's/^.*) //' "/proc/$pid/stat")
+        # shellcheck disable=SC2086 # split the fields on purpose
+        set -- $f
+        sum=$((sum + ${12} + ${13}))
+    done
+    echo "$sum"
+}
+clk_tck=$(getconf CLK_TCK)
+
+alive() {
+    kill -0 "$labnet_pid" 2>/dev/null || { tail -20 "$out/labnet.log" >&2; die "labnet-httpd died (log above)"; }
+    kill -0 "$nginx_pid" 2>/dev/null || die "nginx died"
+}
+
+# ---- checks: each server answers each row as expected ----
+etag() { curl -s -D - -o /dev/null "http://127.0.0.1:$1/1k.bin" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: *//p'; }
+l_etag=$(etag "$lport")
+n_etag=$(etag "$nport")
+[[ -n $l_etag && -n $n_etag ]] || die "no ETag from a server (labnet '$l_etag', nginx '$n_etag')"
+for p in "$lport" "$nport"; do
+    for f in 1k 64k 10m; do
+        got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "http://127.0.0.1:$p/$f.bin")
+        want="200 $(stat -c %s "$root/$f.bin")"
+        [[ $got == "$want" ]] || die "port $p /$f.bin: got '$got', want '$want'"
+    done
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $l_etag" "http://127.0.0.1:$lport/1k.bin")
+[[ $code == 304 ]] || die "labnet: If-None-Match gave $code, not 304"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $n_etag" "http://127.0.0.1:$nport/1k.bin")
+[[ $code == 304 ]] || die "nginx: If-None-Match gave $code, not 304"
+
+# ---- run header ----
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+nginx_ver=$( ("$NGINX" -v 2>&1 || true) | sed 's/^nginx version: //')
+wrk_ver=$( (wrk -v 2>&1 || true) | head -1 | awk '{print $2}')
+labnet_ver=$( ("$httpd" --version 2>&1 || true) | head -1)
+{
+    echo "labnet-httpd vs nginx, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "machine: $(nproc) CPUs, $cpu_model, kernel $(uname -r), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "labnet: $labnet_ver ($httpd)   nginx: $nginx_ver   wrk: $wrk_ver"
+    echo "servers: $workers worker(s) each, pinned with taskset -c $srv_cpus; wrk: $wrk_threads thread(s), pinned with taskset -c $wrk_cpus; scheduling: $sched_desc"
+    echo "access log: $( ((alog)) && echo on || echo off) for both; per row: ${warm}s warm-up per server, then $rounds round(s) of ${dur}s per server, alternating"
+    echo "CPU/req = utime+stime of the server's processes (from /proc) during the measured runs / requests wrk completed"
+    echo "srv CPU%, wrk CPU% = share of one CPU the server / wrk used while measured (near 100: that side was the bottleneck)"
+    echo
+} | tee "$out/summary.txt"
+
+# ---- one measured wrk run ----
+# wrk_run NAME PORT CONNS SECONDS PATH [HEADER]: prints "requests server_cpu_ticks
+# bytes errors duration_us p99_us wrk_cpu_ms"
+wrk_run() {
+    local name=$1 port=$2 c=$3 d=$4 path=$5 hdr=${6:-} pids t0 t1 line
+    local args=(-t "$wrk_threads" -c "$c" -d "${d}s" --timeout 5s -s "$here/summary.lua")
+    [[ -n $hdr ]] && args+=(-H "$hdr")
+    read -ra pids <<<"$(server_pids "$name")"
+    t0=$(cpu_ticks "${pids[@]}")
+    # wrk's own CPU time tells whether the load generator was the bottleneck.
+    local TIMEFORMAT='%3U %3S' wrk_rc=0
+    { time "${sched[@]}" taskset -c "$wrk_cpus" wrk "${args[@]}" "http://127.0.0.1:$port$path" \
+        >"$tmp/wrk.out" 2>&1 || wrk_rc=$?; } 2>"$tmp/wrk.time"
+    ((wrk_rc == 0)) || { cat "$tmp/wrk.out" >&2; die "wrk failed against $name"; }
+    t1=$(cpu_ticks "${pids[@]}")
+    cat "$tmp/wrk.out" >>"$out/wrk-raw.txt"
+    line=$(grep '^WRKSUM' "$tmp/wrk.out") || die "no summary from wrk against $name"
+    # requests bytes errors
+    awk -v ticks=$((t1 - t0)) -v wrk_ms="$(awk '{print ($1 + $2) * 1000}' "$tmp/wrk.time")" '{
+        for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        err = v["err_connect"] + v["err_read"] + v["err_write"] + v["err_status"] + v["err_timeout"]
+        printf "%.0f %.0f %.0f %.0f %.0f %.0f %.0f\n", v["requests"], ticks, v["bytes"], err, v["duration_us"], v["lat_p99_us"], wrk_ms
+    }' <<<"$line"
+}
+
+: >"$out/wrk-raw.txt"
+printf 'row\tlabnet_rps\tnginx_rps\trps_ratio\tlabnet_cpu_us_per_req\tnginx_cpu_us_per_req\tcpu_ratio\tlabnet_srv_cpu_pct\tnginx_srv_cpu_pct\twrk_cpu_pct_vs_labnet\twrk_cpu_pct_vs_nginx\tlabnet_bytes_per_req\tnginx_bytes_per_req\tlabnet_errors\tnginx_errors\tlabnet_p99_ms\tnginx_p99_ms\n' >"$out/results.tsv"
+# shellcheck disable=SC2059 # one format for the header and the rows
+fmt='%-22s %12s %12s %6s %14s %14s %6s %11s %11s\n'
+# shellcheck disable=SC2059
+printf "$fmt" row "labnet req/s" "nginx req/s" ratio "labnet µs/req" "nginx µs/req" ratio "srv CPU%" "wrk CPU%" |
+    tee -a "$out/summary.txt"
+# shellcheck disable=SC2059
+printf "$fmt" "" "" "" "" "" "" "" "labnet/ngx" "labnet/ngx" | tee -a "$out/summary.txt"
+problems=()
+
+# bench_row LABEL KEY CONNS PATH MIN_BYTES MAX_BYTES HEADER_LABNET HEADER_NGINX
+bench_row() {
+    local label=$1 key=$2 c=$3 path=$4 minb=$5 maxb=$6 hl=$7 hn=$8 r s
+    local -A req=() tick=() byt=() err=() us=() p99=() wms=()
+    local a b cc dd ee ff gg res
+    echo "== $label" >>"$out/wrk-raw.txt"
+    for s in labnet nginx; do
+        local port=$lport hdr=$hl
+        [[ $s == nginx ]] && port=$nport hdr=$hn
+        if ((warm > 0)); then wrk_run "$s" "$port" "$c" "$warm" "$path" "$hdr" >/dev/null; fi
+        req[$s]=0 tick[$s]=0 byt[$s]=0 err[$s]=0 us[$s]=0 p99[$s]=0 wms[$s]=0
+    done
+    for ((r = 0; r < rounds; r++)); do
+        for s in labnet nginx; do
+            local port=$lport hdr=$hl
+            [[ $s == nginx ]] && port=$nport hdr=$hn
+            alive
+            res=$(wrk_run "$s" "$port" "$c" "$dur" "$path" "$hdr")
+            read -r a b cc dd ee ff gg <<<"$res"
+            req[$s]=$((req[$s] + a)) tick[$s]=$((tick[$s] + b)) byt[$s]=$((byt[$s] + cc))
+            err[$s]=$((err[$s] + dd)) us[$s]=$((us[$s] + ee)) wms[$s]=$((wms[$s] + gg))
+            if ((ff > p99[$s])); then p99[$s]=$ff; fi
+        done
+    done
+    alive
+    for s in labnet nginx; do
+        ((req[$s] > 0)) || die "$label: $s completed no requests"
+        ((err[$s] == 0)) || problems+=("$label: $s had ${err[$s]} wrk errors (see $out/wrk-raw.txt)")
+        # wrk also counts the bytes of responses still in flight when it
+        # stops (at most one per connection), never fewer than it completed.
+        local bpr=$((byt[$s] / req[$s])) maxr=$((maxb * (req[$s] + c * rounds) / req[$s]))
+        ((bpr >= minb && bpr <= maxr)) ||
+            problems+=("$label: $s averaged $bpr bytes/response, expected $minb..$maxr")
+    done
+    awk -v label="$label" -v key="$key" -v tck="$clk_tck" \
+        -v lr="${req[labnet]}" -v nr="${req[nginx]}" -v lt="${tick[labnet]}" -v nt="${tick[nginx]}" \
+        -v lu="${us[labnet]}" -v nu="${us[nginx]}" -v lb="${byt[labnet]}" -v nb="${byt[nginx]}" \
+        -v le="${err[labnet]}" -v ne="${err[nginx]}" -v lp="${p99[labnet]}" -v np="${p99[nginx]}" \
+        -v lw="${wms[labnet]}" -v nw="${wms[nginx]}" \
+        -v fmt="$fmt" -v tsv="$out/results.tsv" 'BEGIN {
+        lrps = lr / (lu / 1e6); nrps = nr / (nu / 1e6)
+        lcpu = lt * 1e6 / tck / lr; ncpu = nt * 1e6 / tck / nr
+        lpct = 100 * lt / tck / (lu / 1e6); npct = 100 * nt / tck / (nu / 1e6)
+        lwp = 100 * lw / (lu / 1e3); nwp = 100 * nw / (nu / 1e3)
+        printf fmt, label, sprintf("%.0f", lrps), sprintf("%.0f", nrps), sprintf("%.2f", lrps / nrps),
+            sprintf("%.1f", lcpu), sprintf("%.1f", ncpu), (ncpu > 0 ? sprintf("%.2f", lcpu / ncpu) : "-"),
+            sprintf("%.0f/%.0f", lpct, npct), sprintf("%.0f/%.0f", lwp, nwp)
+        printf "%s\t%.1f\t%.1f\t%.3f\t%.2f\t%.2f\t%.3f\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t%d\t%.2f\t%.2f\n",
+            key, lrps, nrps, lrps / nrps, lcpu, ncpu, (ncpu > 0 ? lcpu / ncpu : 0),
+            lpct, npct, lwp, nwp, lb / lr, nb / nr, le, ne, lp / 1000, np / 1000 >> tsv
+    }' | tee -a "$out/summary.txt"
+}
+
+want_row() { [[ ",$rows," == *",$1,"* ]]; }
+
+# Idle memory first, on fresh servers (after the few requests of the checks
+# above), so memory freed by the load rows cannot hide per-connection cost.
+idle_line=""
+if want_row idle; then
+    # shellcheck disable=SC2046
+    li=$(python3 "$here/idle_conns.py" 127.0.0.1 "$lport" /1k.bin "$idle_n" $(server_pids labnet))
+    # shellcheck disable=SC2046
+    ni=$(python3 "$here/idle_conns.py" 127.0.0.1 "$nport" /1k.bin "$idle_n" $(server_pids nginx))
+    kv() { sed -n "s/.*\b$1=\([0-9]*\).*/\1/p" <<<"$2"; }
+    for s in labnet nginx; do
+        v=$li
+        [[ $s == nginx ]] && v=$ni
+        [[ $(kv open "$v") == "$idle_n" ]] || problems+=("idle: $s kept only $(kv open "$v") of $idle_n idle connections open")
+    done
+    lb=$(kv per_conn_bytes "$li")
+    nb=$(kv per_conn_bytes "$ni")
+    idle_line=$(awk -v n="$idle_n" -v lb="$lb" -v nb="$nb" -v l0="$(kv rss_before_kb "$li")" \
+        -v l1="$(kv rss_after_kb "$li")" -v n0="$(kv rss_before_kb "$ni")" -v n1="$(kv rss_after_kb "$ni")" \
+        -v tsv="$out/results.tsv" 'BEGIN {
+        ratio = (nb > 0 ? sprintf("%.2f", lb / nb) : "-")
+        printf "idle keep-alive conns: %d each; RSS labnet %d -> %d KiB, nginx %d -> %d KiB\n", n, l0, l1, n0, n1
+        printf "memory per idle connection: labnet %d B, nginx %d B, ratio %s\n", lb, nb, ratio
+        printf "idle_mem_bytes_per_conn\t%d\t%d\t%s\t\t\t\t\t\t\t\t\t\t\t\t\t\n", lb, nb, ratio >> tsv
+    }')
+fi
+
+kb=$((1024))
+if want_row 1k; then bench_row "1 KiB keep-alive" 1k_keepalive "$conns" /1k.bin "$kb" $((kb + 1024)) "" ""; fi
+if want_row 64k; then bench_row "64 KiB keep-alive" 64k_keepalive "$conns" /64k.bin $((64 * kb)) $((65 * kb)) "" ""; fi
+if want_row 10m; then
+    bench_row "10 MiB keep-alive" 10m_keepalive "$conns_big" /10m.bin $((10240 * kb)) $((10241 * kb)) "" ""
+fi
+if want_row 304; then
+    bench_row "304 If-None-Match" 304_revalidate "$conns" /1k.bin 100 1000 \
+        "If-None-Match: $l_etag" "If-None-Match: $n_etag"
+fi
+if want_row close; then
+    bench_row "1 KiB conn per req" 1k_close "$conns" /1k.bin "$kb" $((kb + 1024)) \
+        "Connection: close" "Connection: close"
+fi
+
+{
+    [[ -n $idle_line ]] && {
+        echo
+        echo "$idle_line"
+    }
+    echo
+    if ((alog)); then
+        echo "access log lines: labnet $(wc -l <"$tmp/labnet-access.log"), nginx $(wc -l <"$tmp/nginx-access.log")"
+    fi
+    echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "ratios are labnet/nginx: req/s higher is better, µs/req and memory lower is better"
+    if ((${#problems[@]})); then
+        echo "PROBLEMS:"
+        printf '  %s\n' "${problems[@]}"
+    else
+        echo "no errors: every response had the expected status and size"
+    fi
+    echo "files: $out/{summary.txt,results.tsv,wrk-raw.txt,labnet.log,nginx-error.log}"
+} | tee -a "$out/summary.txt"
+grep -v ' notice: ' "$out/labnet.log" >&2 || true
+grep -v '\[notice\]' "$tmp/nginx/logs/error.log" >&2 || true
