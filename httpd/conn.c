@@ -347,13 +347,19 @@ static void conn_on_readable(struct conn *c)
             c->rbuf = nb;
             c->rcap = ncap;
         }
-        ssize_t n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
+        size_t room = c->rcap - c->rlen;
+        ssize_t n = recv(c->fd, c->rbuf + c->rlen, room, 0);
         if (n > 0) {
             if (c->rlen == 0 && c->n_requests > 0)
                 c->req_start_ms = loop_now(c);
             if (c->rlen == 0)
                 c->deadline_ms = loop_now(c) + c->conf->header_timeout_ms;
             c->rlen += (size_t)n;
+            /* A short read drained the socket: a second recv would only
+             * say EAGAIN.  The poll is level-triggered, so more data (or
+             * EOF) wakes us again. */
+            if ((size_t)n < room)
+                break;
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
