@@ -275,6 +275,13 @@ int httpd_conf_load(const char *path, const struct httpd_overrides *ov, struct h
         c->access_log[0] = '\0';
     get_str(cfg, "user", c->user, sizeof(c->user));
     get_path(cfg, "pid-file", c->pid_file, sizeof(c->pid_file));
+    c->open_file_cache = 1000;
+    c->open_file_cache_valid_ms = 1000;
+    int64_t ofc;
+    if (cfg_get_int(cfg, "server", "open-file-cache", 0, 100000, &ofc) == 0)
+        c->open_file_cache = (uint64_t)ofc;
+    cfg_get_duration(cfg, "server", "open-file-cache-valid", 0, 3600000,
+                     &c->open_file_cache_valid_ms);
     cfg_get_bool(cfg, "server", "precompressed", &c->precompressed);
     get_langs(cfg, c);
     get_cache_rules(cfg, c);

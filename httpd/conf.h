@@ -55,8 +55,10 @@ struct httpd_conf {
     char access_log[4096]; /* path, "" for off */
     char user[64];
     char pid_file[4096];
-    bool precompressed;              /* serve f.br / f.gz siblings */
-    char langs[HTTPD_MAX_LANGS][36]; /* language variants f.<tag> */
+    uint64_t open_file_cache;          /* entries per worker, 0 = off */
+    uint64_t open_file_cache_valid_ms; /* trust an entry this long */
+    bool precompressed;                /* serve f.br / f.gz siblings */
+    char langs[HTTPD_MAX_LANGS][36];   /* language variants f.<tag> */
     size_t n_langs;
     struct httpd_cache_rule cache[HTTPD_MAX_CACHE];
     size_t n_cache;

@@ -22,6 +22,7 @@
 #include "common/http_path.h"
 #include "common/http_range.h"
 #include "common/mime.h"
+#include "httpd/filecache.h"
 #include "labnet_version.h"
 
 #define MAX_HDRS        256
@@ -149,10 +150,7 @@ static void body_mem(struct httpd_resp *r, char *mem, size_t len)
 static void error_page(const struct handler_ctx *ctx, int status, bool head_only, bool v10_ka,
                        struct httpd_resp *r, const char *extra)
 {
-    if (r->file_fd >= 0) {
-        close(r->file_fd);
-        r->file_fd = -1;
-    }
+    resp_drop_file(r);
     char *page = malloc(256);
     int n = page ? snprintf(page, 256,
                             "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>"
@@ -240,19 +238,6 @@ static void fill_log(struct httpd_resp *r, const struct http_req *req)
 
 /* ---- files ---- */
 
-/* Opens path below the root: RESOLVE_BENEATH refuses any ".." or symlink
- * (absolute or relative) that would leave it, and RESOLVE_NO_MAGICLINKS
- * the /proc-style links.  Returns an fd or a negative errno. */
-static int open_beneath(int root_fd, const char *path, int flags)
-{
-    struct open_how how = {
-        .flags = (uint64_t)(unsigned)(flags | O_CLOEXEC | O_NOCTTY),
-        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-    };
-    long fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
-    return fd < 0 ? -errno : (int)fd;
-}
-
 static int open_errno_status(int err)
 {
     switch (err) {
@@ -295,6 +280,9 @@ static int listing(const struct handler_ctx *ctx, int dir_fd, const char *target
         close(d);
         return -errno;
     }
+    /* dup shares the file offset, and the directory fd may be a cached
+     * one that listed before: start from the first entry. */
+    rewinddir(dir);
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
@@ -408,20 +396,20 @@ struct file_ctx {
 
 /* Opens path.suffix below the root if it is a regular file. */
 static int open_sibling(const struct handler_ctx *ctx, const char *path, const char *suffix,
-                        struct stat *st)
+                        struct fc_file *out)
 {
     char p[PATH_CAP + 40];
     int n = snprintf(p, sizeof(p), "%s.%s", path, suffix);
     if (n < 0 || (size_t)n >= sizeof(p))
         return -ENAMETOOLONG;
-    int fd = open_beneath(ctx->root_fd, p, O_RDONLY);
-    if (fd < 0)
-        return fd;
-    if (fstat(fd, st) != 0 || !S_ISREG(st->st_mode)) {
-        close(fd);
+    int rc = filecache_open(ctx->fc, ctx->root_fd, p, ctx->now_ms, out);
+    if (rc != 0)
+        return rc;
+    if (!S_ISREG(out->st.st_mode)) {
+        filecache_release(out);
         return -ENOENT;
     }
-    return fd;
+    return 0;
 }
 
 /* Cache-Control (and Expires) from the first [cache] rule matching the
@@ -457,29 +445,28 @@ static void cache_headers(struct head *h, const struct httpd_conf *conf, const c
 }
 
 /*
- * Serves the regular file fd (already opened at path below the root).
+ * Serves the regular file *file (opened at path below the root, through the
+ * worker's file cache); it is released here or handed to the response.
  * type_name gives the Content-Type (for a language variant, the name
  * without the ".<tag>"); lang is the variant's tag or NULL.  With
  * precompressed on, a ".br" or ".gz" sibling is sent instead when
  * Accept-Encoding prefers it (common/http_accept.h has the rules), with
  * Content-Encoding, its own ETag, and Vary: Accept-Encoding.
  */
-static void serve_file(struct file_ctx *f, int fd, const struct stat *st0, const char *path,
+static void serve_file(struct file_ctx *f, struct fc_file *file, const char *path,
                        const char *type_name, const char *lang)
 {
     const struct handler_ctx *ctx = f->ctx;
     struct httpd_resp *r = f->r;
     time_t now = time(NULL);
-    struct stat stv = *st0;
-    const struct stat *st = &stv;
+    struct fc_file cur = *file;
     const char *encoding = NULL;
     bool vary_ae = false;
     if (ctx->conf->precompressed) {
-        struct stat sbr, sgz;
-        int fbr = open_sibling(ctx, path, "br", &sbr);
-        int fgz = open_sibling(ctx, path, "gz", &sgz);
-        unsigned have =
-            (fbr >= 0 ? HTTP_CODING_HAVE_BR : 0u) | (fgz >= 0 ? HTTP_CODING_HAVE_GZIP : 0u);
+        struct fc_file fbr, fgz;
+        bool br = open_sibling(ctx, path, "br", &fbr) == 0;
+        bool gz = open_sibling(ctx, path, "gz", &fgz) == 0;
+        unsigned have = (br ? HTTP_CODING_HAVE_BR : 0u) | (gz ? HTTP_CODING_HAVE_GZIP : 0u);
         vary_ae = have != 0;
         enum http_coding coding = HTTP_CODING_IDENTITY;
         if (have) {
@@ -488,23 +475,22 @@ static void serve_file(struct file_ctx *f, int fd, const struct stat *st0, const
                                         &coding);
         }
         if (coding == HTTP_CODING_BR) {
-            close(fd);
-            fd = fbr;
-            fbr = -1;
-            stv = sbr;
+            filecache_release(&cur);
+            cur = fbr;
+            br = false;
             encoding = "br";
         } else if (coding == HTTP_CODING_GZIP) {
-            close(fd);
-            fd = fgz;
-            fgz = -1;
-            stv = sgz;
+            filecache_release(&cur);
+            cur = fgz;
+            gz = false;
             encoding = "gzip";
         }
-        if (fbr >= 0)
-            close(fbr);
-        if (fgz >= 0)
-            close(fgz);
+        if (br)
+            filecache_release(&fbr);
+        if (gz)
+            filecache_release(&fgz);
     }
+    const struct stat *st = &cur.st;
     /* A distinct strong ETag per variant (RFC 9110 8.8.3.3). */
     char variant[HTTP_ETAG_VARIANT_MAX + 1];
     snprintf(variant, sizeof(variant), "%s%s%s", lang ? lang : "", lang && encoding ? "+" : "",
@@ -531,7 +517,7 @@ static void serve_file(struct file_ctx *f, int fd, const struct stat *st0, const
     int pre = preconditions(f->req, etag, st->st_mtim.tv_sec, now);
     struct head h;
     if (pre == 304) {
-        close(fd);
+        filecache_release(&cur);
         /* RFC 9110 15.4.5: the fields a 200 would carry for caches. */
         head_begin(&h, ctx, r, 304);
         head_add(&h, "ETag: %s\r\n%s", etag, vary);
@@ -540,7 +526,7 @@ static void serve_file(struct file_ctx *f, int fd, const struct stat *st0, const
         return;
     }
     if (pre == 412) {
-        close(fd);
+        filecache_release(&cur);
         error_page(ctx, 412, f->head_only, f->v10_ka, r, NULL);
         return;
     }
@@ -559,7 +545,7 @@ static void serve_file(struct file_ctx *f, int fd, const struct stat *st0, const
         int rc =
             http_range_parse(rh->value.ptr, rh->value.len, size, ranges, HTTP_RANGE_MAX, &n_ranges);
         if (rc == -ERANGE) {
-            close(fd);
+            filecache_release(&cur);
             char cr[HTTP_RANGE_CONTENT_RANGE_BUFSZ + 32];
             char v[HTTP_RANGE_CONTENT_RANGE_BUFSZ];
             http_range_format_unsatisfied(v, sizeof(v), size);
@@ -571,7 +557,7 @@ static void serve_file(struct file_ctx *f, int fd, const struct stat *st0, const
             n_ranges = 0; /* malformed or abusive: ignore it, send 200 */
     }
 
-    r->file_fd = fd;
+    resp_take_file(r, cur.fd, cur.entry);
     if (n_ranges == 1) {
         char v[HTTP_RANGE_CONTENT_RANGE_BUFSZ];
         http_range_format(v, sizeof(v), &ranges[0], size);
@@ -596,8 +582,7 @@ static void serve_file(struct file_ctx *f, int fd, const struct stat *st0, const
         size_t cap = n_ranges * (sizeof(MULTIPART_BOUND) + 300) + 64;
         char *mem = malloc(cap);
         if (!mem) {
-            r->file_fd = -1;
-            close(fd);
+            resp_drop_file(r);
             handler_error(ctx, 500, f->head_only, r);
             return;
         }
@@ -680,15 +665,11 @@ static void serve_language_variant(struct file_ctx *f, const char *path)
 {
     const struct handler_ctx *ctx = f->ctx;
     const char *tags[HTTPD_MAX_LANGS];
-    int fds[HTTPD_MAX_LANGS];
-    struct stat sts[HTTPD_MAX_LANGS];
+    struct fc_file files[HTTPD_MAX_LANGS];
     size_t n = 0;
     for (size_t i = 0; i < ctx->conf->n_langs; i++) {
-        int fd = open_sibling(ctx, path, ctx->conf->langs[i], &sts[n]);
-        if (fd >= 0) {
-            tags[n] = ctx->conf->langs[i];
-            fds[n++] = fd;
-        }
+        if (open_sibling(ctx, path, ctx->conf->langs[i], &files[n]) == 0)
+            tags[n++] = ctx->conf->langs[i];
     }
     if (n == 0) {
         error_page(ctx, 404, f->head_only, f->v10_ka, f->r, NULL);
@@ -700,11 +681,11 @@ static void serve_language_variant(struct file_ctx *f, const char *path)
         http_accept_language_choose(al->value.ptr, al->value.len, tags, n, &pick);
     for (size_t i = 0; i < n; i++)
         if (i != pick)
-            close(fds[i]);
+            filecache_release(&files[i]);
     char vpath[PATH_CAP + 40];
     snprintf(vpath, sizeof(vpath), "%s.%s", path, tags[pick]);
     const char *base = strrchr(path, '/');
-    serve_file(f, fds[pick], &sts[pick], vpath, base ? base + 1 : path, tags[pick]);
+    serve_file(f, &files[pick], vpath, base ? base + 1 : path, tags[pick]);
 }
 
 static void serve_path(struct file_ctx *f, const char *target, size_t tlen)
@@ -721,50 +702,45 @@ static void serve_path(struct file_ctx *f, const char *target, size_t tlen)
         error_page(ctx, 404, f->head_only, f->v10_ka, f->r, NULL);
         return;
     }
-    int fd = open_beneath(ctx->root_fd, path, O_RDONLY);
-    if (fd == -ENOENT && ctx->conf->n_langs && !(p.flags & HTTP_PATH_DIR)) {
+    struct fc_file file;
+    int rc2 = filecache_open(ctx->fc, ctx->root_fd, path, ctx->now_ms, &file);
+    if (rc2 == -ENOENT && ctx->conf->n_langs && !(p.flags & HTTP_PATH_DIR)) {
         serve_language_variant(f, path);
         return;
     }
-    if (fd < 0) {
-        error_page(ctx, open_errno_status(fd), f->head_only, f->v10_ka, f->r, NULL);
+    if (rc2 < 0) {
+        error_page(ctx, open_errno_status(rc2), f->head_only, f->v10_ka, f->r, NULL);
         return;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        error_page(ctx, 500, f->head_only, f->v10_ka, f->r, NULL);
-        return;
-    }
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(file.st.st_mode)) {
         if (!(p.flags & HTTP_PATH_DIR)) {
-            close(fd);
+            filecache_release(&file);
             redirect_dir(f, &p);
             return;
         }
         if (ctx->conf->index[0]) {
             char ipath[PATH_CAP + 72];
             snprintf(ipath, sizeof(ipath), "%s/%s", path, ctx->conf->index);
-            int ifd = open_beneath(ctx->root_fd, ipath, O_RDONLY);
-            struct stat ist;
-            if (ifd >= 0 && fstat(ifd, &ist) == 0 && S_ISREG(ist.st_mode)) {
-                close(fd);
-                serve_file(f, ifd, &ist, ipath, ctx->conf->index, NULL);
-                return;
+            struct fc_file ifile;
+            if (filecache_open(ctx->fc, ctx->root_fd, ipath, ctx->now_ms, &ifile) == 0) {
+                if (S_ISREG(ifile.st.st_mode)) {
+                    filecache_release(&file);
+                    serve_file(f, &ifile, ipath, ctx->conf->index, NULL);
+                    return;
+                }
+                filecache_release(&ifile);
             }
-            if (ifd >= 0)
-                close(ifd);
         }
         if (!ctx->conf->autoindex) {
-            close(fd);
+            filecache_release(&file);
             error_page(ctx, 403, f->head_only, f->v10_ka, f->r, NULL);
             return;
         }
         char *page = NULL;
         size_t len = 0;
         size_t shown = p.query ? (size_t)(p.query - 1 - target) : tlen;
-        rc = listing(ctx, fd, target, shown, &page, &len);
-        close(fd);
+        rc = listing(ctx, file.fd, target, shown, &page, &len);
+        filecache_release(&file);
         if (rc != 0) {
             error_page(ctx, 500, f->head_only, f->v10_ka, f->r, NULL);
             return;
@@ -776,13 +752,13 @@ static void serve_path(struct file_ctx *f, const char *target, size_t tlen)
         body_mem(f->r, page, f->head_only ? 0 : len);
         return;
     }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd); /* devices, sockets, FIFOs are never served */
+    if (!S_ISREG(file.st.st_mode)) {
+        filecache_release(&file); /* devices, sockets, FIFOs are never served */
         error_page(ctx, 403, f->head_only, f->v10_ka, f->r, NULL);
         return;
     }
     const char *base = strrchr(path, '/');
-    serve_file(f, fd, &st, path, base ? base + 1 : path, NULL);
+    serve_file(f, &file, path, base ? base + 1 : path, NULL);
 }
 
 /*

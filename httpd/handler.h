@@ -17,10 +17,13 @@
 #include "httpd/resp.h"
 
 struct http_req;
+struct filecache;
 
 struct handler_ctx {
     const struct httpd_conf *conf;
     int root_fd;                   /* O_PATH descriptor of the document root */
+    struct filecache *fc;          /* the worker's open-file cache, or NULL */
+    uint64_t now_ms;               /* loop time, for the cache */
     const struct mime_table *mime; /* may be NULL: default type only */
     const char *date;              /* current IMF-fixdate for the Date header */
     bool stopping;                 /* server is stopping: answer with close */

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "httpd/filecache.h"
+
 void resp_init(struct httpd_resp *r)
 {
     r->status = 0;
@@ -12,6 +14,7 @@ void resp_init(struct httpd_resp *r)
     r->head_len = 0;
     r->n_segs = 0;
     r->file_fd = -1;
+    r->file_ref = NULL;
     r->mem = NULL;
     r->body_len = 0;
     r->visitor[0] = '\0';
@@ -20,10 +23,24 @@ void resp_init(struct httpd_resp *r)
     snprintf(r->log_tail, sizeof(r->log_tail), "\"-\" \"-\"");
 }
 
+void resp_take_file(struct httpd_resp *r, int fd, struct fc_entry *ref)
+{
+    resp_drop_file(r);
+    r->file_fd = fd;
+    r->file_ref = ref;
+}
+
+void resp_drop_file(struct httpd_resp *r)
+{
+    struct fc_file f = {.fd = r->file_fd, .entry = r->file_ref};
+    filecache_release(&f);
+    r->file_fd = -1;
+    r->file_ref = NULL;
+}
+
 void resp_reset(struct httpd_resp *r)
 {
-    if (r->file_fd >= 0)
-        close(r->file_fd);
+    resp_drop_file(r);
     free(r->mem);
     resp_init(r);
 }

@@ -10,6 +10,7 @@
 
 #include "common/http_date.h"
 #include "httpd/conn.h"
+#include "httpd/filecache.h"
 
 #define ACCEPT_PER_WAKE 64
 #define EMFILE_PAUSE_MS 100
@@ -150,6 +151,9 @@ static void on_async(uv_async_t *a)
     if (nc) {
         httpd_conf_release(w->conf);
         w->conf = nc;
+        /* The root or the cache settings may have changed. */
+        filecache_free(w->fc);
+        w->fc = filecache_new((unsigned)nc->open_file_cache, nc->open_file_cache_valid_ms);
     }
     if (atomic_exchange(&w->reopen_requested, false) || nc)
         log_open(w);
@@ -214,6 +218,7 @@ int worker_init(struct worker *w, unsigned id, struct httpd_conf *conf, const in
     }
     format_date(w);
     log_open(w);
+    w->fc = filecache_new((unsigned)conf->open_file_cache, conf->open_file_cache_valid_ms);
     return 0;
 }
 
@@ -264,6 +269,8 @@ void worker_join(struct worker *w)
     int rc = uv_loop_close(&w->loop);
     if (rc != 0)
         log_warn("worker %u: loop did not close cleanly: %s", w->id, uv_strerror(rc));
+    filecache_free(w->fc);
+    w->fc = NULL;
     struct httpd_conf *p = atomic_exchange(&w->pending, NULL);
     if (p)
         httpd_conf_release(p);

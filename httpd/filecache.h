@@ -1,0 +1,55 @@
+/*
+ * filecache: a worker's open-file and metadata cache, like nginx's
+ * open_file_cache.  It maps a confined relative path (as http_path made
+ * it) to an open descriptor and its stat, so repeated requests for a small
+ * file or a 304 revalidation cost no open/fstat/close.
+ *
+ * Every hit revalidates by mtime with one fstat of the cached descriptor,
+ * so a file changed in place is served with its new length and ETag at
+ * once (one system call instead of openat2 + fstat + close).  After
+ * valid_ms the next lookup reopens the path (openat2 beneath the root
+ * again, so confinement is rechecked) and replaces the entry when inode,
+ * size or mtime changed: a file replaced by rename is seen within
+ * valid_ms, as with nginx's open_file_cache_valid.  Errors (missing
+ * files) are not cached.  Entries are referenced by the responses that
+ * send from them and closed only when unreferenced.  One cache per worker
+ * thread: no locking.  Bounded by max entries (clock eviction of
+ * unreferenced ones; when all are in use, the file is opened uncached).
+ */
+#ifndef LABNET_HTTPD_FILECACHE_H
+#define LABNET_HTTPD_FILECACHE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+struct filecache;
+
+struct fc_file {
+    int fd;
+    struct stat st;
+    struct fc_entry *entry; /* NULL: not cached, the caller closes fd */
+};
+
+/* A cache of at most max entries (0 disables it). */
+struct filecache *filecache_new(unsigned max, uint64_t valid_ms);
+void filecache_free(struct filecache *fc);
+
+/* Drops every entry (on reload: the root may have changed); entries still
+ * referenced close when released. */
+void filecache_clear(struct filecache *fc);
+
+/* Opens path below root_fd (openat2 RESOLVE_BENEATH | NO_MAGICLINKS,
+ * O_RDONLY) and fstats it, through the cache.  now_ms is the loop time.
+ * Returns 0 with *out filled, or a negative errno from openat2/fstat.
+ * fc may be NULL (no cache). */
+int filecache_open(struct filecache *fc, int root_fd, const char *path, uint64_t now_ms,
+                   struct fc_file *out);
+
+/* Releases what filecache_open returned (closes an uncached fd). */
+void filecache_release(struct fc_file *f);
+
+/* Opens without the cache (also used by the cache itself). */
+int filecache_open_beneath(int root_fd, const char *path, int flags);
+
+#endif
