@@ -22,7 +22,6 @@
 #define READ_CHUNK        4096
 #define PIPELINE_PER_WAKE 32
 #define SENDFILE_CHUNK    (2u << 20)
-#define DISCARD_MAX       (1u << 20) /* body bytes we read and drop to keep a connection */
 #define LINGER_MS         2000
 #define LINGER_MAX        (64u << 10)
 
@@ -297,8 +296,8 @@ static void conn_process(struct conn *c)
             c->rlen = 0;
         } else {
             rbuf_consume(c, (size_t)rc);
-            c->close_after = !info.keep_alive || info.body_chunked || info.body_len > DISCARD_MAX ||
-                             c->w->stopping || c->n_requests + 1 >= c->conf->max_keepalive_requests;
+            /* The handler decided (and said so in the head). */
+            c->close_after = c->resp->close;
             c->discard_left = c->close_after ? 0 : info.body_len;
         }
         conn_respond(c);

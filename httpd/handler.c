@@ -847,7 +847,10 @@ int handler_request(const struct handler_ctx *ctx, const char *buf, size_t len,
     info->keep_alive = req->keep_alive && !ctx->stopping;
     info->body_chunked = req->body == HTTP_BODY_CHUNKED;
     info->body_len = req->body == HTTP_BODY_LENGTH ? req->content_length : 0;
-    r->close = !info->keep_alive;
+    /* Every reason to close after this response, decided here so the head
+     * says "Connection: close" whenever the connection will close. */
+    r->close = !info->keep_alive || info->body_chunked || info->body_len > HANDLER_DISCARD_MAX ||
+               ctx->n_requests + 1 >= ctx->conf->max_keepalive_requests;
     bool v10_ka = req->version == 10 && info->keep_alive;
     bool head_only = req->meth == HTTP_M_HEAD;
 

@@ -30,6 +30,10 @@ struct handler_ctx {
     uint64_t n_requests;           /* requests already served on this connection */
 };
 
+/* Request body bytes (Content-Length) read and thrown away to keep the
+ * connection; a larger or chunked body closes it after the answer. */
+#define HANDLER_DISCARD_MAX (1u << 20)
+
 /* What the connection must do with the request's body and connection. */
 struct handler_info {
     uint64_t body_len; /* Content-Length body to read and discard */

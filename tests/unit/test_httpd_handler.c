@@ -267,6 +267,37 @@ START_TEST(test_httpd_handler_connection_semantics)
 }
 END_TEST
 
+/* Whenever the connection will close after a response, the head says so:
+ * a client must never send its next request into a closing socket. */
+START_TEST(test_httpd_handler_close_is_announced)
+{
+    struct result res;
+    conf->max_keepalive_requests = 3;
+    ctx.n_requests = 1;
+    run("GET /digits.txt HTTP/1.1\r\nHost: lab\r\n\r\n", &res);
+    ck_assert(!res.r.close);
+    HASNT(&res, "Connection: close");
+    done(&res);
+    ctx.n_requests = 2; /* the third and last request on this connection */
+    run("GET /digits.txt HTTP/1.1\r\nHost: lab\r\n\r\n", &res);
+    ck_assert(res.r.close);
+    HAS(&res, "Connection: close\r\n");
+    done(&res);
+    ctx.n_requests = 0;
+    run("GET /digits.txt HTTP/1.1\r\nHost: lab\r\nTransfer-Encoding: chunked\r\n\r\n", &res);
+    ck_assert(res.r.close);
+    HAS(&res, "Connection: close\r\n");
+    done(&res);
+    run("GET /digits.txt HTTP/1.1\r\nHost: lab\r\nContent-Length: 2000000\r\n\r\n", &res);
+    ck_assert(res.r.close); /* too big to read and discard */
+    HAS(&res, "Connection: close\r\n");
+    done(&res);
+    run("GET /digits.txt HTTP/1.1\r\nHost: lab\r\nContent-Length: 20\r\n\r\n", &res);
+    ck_assert(!res.r.close); /* small: discarded, connection kept */
+    done(&res);
+}
+END_TEST
+
 START_TEST(test_httpd_handler_log_fields_escaped)
 {
     struct result res;
@@ -294,6 +325,7 @@ static Suite *handler_suite(void)
     tcase_add_test(tc, test_httpd_handler_methods_and_errors);
     tcase_add_test(tc, test_httpd_handler_connection_semantics);
     tcase_add_test(tc, test_httpd_handler_log_fields_escaped);
+    tcase_add_test(tc, test_httpd_handler_close_is_announced);
     suite_add_tcase(s, tc);
     return s;
 }
