@@ -1,5 +1,6 @@
 #include "httpd/conf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -160,6 +161,53 @@ static void get_cookies(struct cfg *cfg, struct httpd_conf *c)
         cfg_error_at(cfg, "cookies", "key-file", "%s", err);
 }
 
+static void check_root(struct cfg *cfg, char *root, size_t cap, bool from_cli);
+
+/* [vhost NAME] sections: hosts = a.lab, b.lab; root = /srv/a */
+static void get_vhosts(struct cfg *cfg, struct httpd_conf *c)
+{
+    size_t it = 0;
+    const char *sec;
+    while (cfg_section_next(cfg, &it, &sec)) {
+        if (strncmp(sec, "vhost ", 6) != 0)
+            continue;
+        if (c->n_vhosts == HTTPD_MAX_VHOSTS) {
+            cfg_error_at(cfg, sec, "hosts", "more than %d virtual hosts", HTTPD_MAX_VHOSTS);
+            return;
+        }
+        struct httpd_vhost *v = &c->vhosts[c->n_vhosts];
+        v->root_fd = -1;
+        const char *names, *root;
+        if (cfg_get_str(cfg, sec, "hosts", &names) != 0) {
+            cfg_error_at(cfg, sec, "root", "a [vhost] needs hosts = NAME[, NAME...]");
+            names = "";
+        }
+        for (const char *p = names;;) {
+            p += strspn(p, ", \t");
+            size_t n = strcspn(p, ", \t");
+            if (n == 0)
+                break;
+            if (v->n_names == HTTPD_VHOST_NAMES || n >= sizeof(v->names[0])) {
+                cfg_error_at(cfg, sec, "hosts", "at most %d names of up to 255 characters",
+                             HTTPD_VHOST_NAMES);
+                break;
+            }
+            for (size_t i = 0; i < n; i++)
+                v->names[v->n_names][i] = (char)tolower((unsigned char)p[i]);
+            v->names[v->n_names][n] = '\0';
+            v->n_names++;
+            p += n;
+        }
+        if (cfg_get_path(cfg, sec, "root", &root) != 0) {
+            cfg_error_at(cfg, sec, "hosts", "a [vhost] needs root = DIR");
+            continue;
+        }
+        snprintf(v->root, sizeof(v->root), "%s", root);
+        check_root(cfg, v->root, sizeof(v->root), false);
+        c->n_vhosts++;
+    }
+}
+
 static unsigned cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -286,6 +334,7 @@ int httpd_conf_load(const char *path, const struct httpd_overrides *ov, struct h
     get_langs(cfg, c);
     get_cache_rules(cfg, c);
     get_cookies(cfg, c);
+    get_vhosts(cfg, c);
 
     bool cli_root = false;
     if (ov && ov->listen) {
@@ -319,6 +368,15 @@ int httpd_conf_load(const char *path, const struct httpd_overrides *ov, struct h
     if (mrc != 0)
         log_warn("%s: %s; using built-in media types", c->mime_types, strerror(-mrc));
     c->root_fd = open(c->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    for (size_t i = 0; i < c->n_vhosts && c->root_fd >= 0; i++) {
+        c->vhosts[i].root_fd = open(c->vhosts[i].root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (c->vhosts[i].root_fd < 0) {
+            fprintf(stderr, "labnet-httpd: document root %s: %s\n", c->vhosts[i].root,
+                    strerror(errno));
+            httpd_conf_release(c);
+            return -EINVAL;
+        }
+    }
     if (c->root_fd < 0) {
         fprintf(stderr, "labnet-httpd: document root %s: %s\n", c->root, strerror(errno));
         httpd_conf_release(c);
@@ -339,6 +397,9 @@ void httpd_conf_release(struct httpd_conf *c)
     if (c && atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) == 1) {
         if (c->root_fd >= 0)
             close(c->root_fd);
+        for (size_t i = 0; i < c->n_vhosts; i++)
+            if (c->vhosts[i].root_fd >= 0)
+                close(c->vhosts[i].root_fd);
         mime_table_free(c->mime);
         cfg_free(c->cfg);
         free(c);

@@ -17,9 +17,19 @@
 
 struct mime_table;
 
-#define HTTPD_MAX_LISTEN 8
-#define HTTPD_MAX_LANGS  16
-#define HTTPD_MAX_CACHE  32
+#define HTTPD_MAX_LISTEN  8
+#define HTTPD_MAX_LANGS   16
+#define HTTPD_MAX_CACHE   32
+#define HTTPD_MAX_VHOSTS  16
+#define HTTPD_VHOST_NAMES 8
+
+/* [vhost NAME]: requests whose Host is one of names get this root. */
+struct httpd_vhost {
+    char names[HTTPD_VHOST_NAMES][256]; /* lower case, no port */
+    size_t n_names;
+    char root[4096];
+    int root_fd;
+};
 
 /* One [cache] rule: "rule = /static/ 7d", "rule = .css 1h",
  * "rule = /private/ no-store".  The first rule that matches wins. */
@@ -76,7 +86,9 @@ struct httpd_conf {
     struct cfg *cfg; /* kept for -t messages; freed with the conf */
     /* Made from the above at load, owned by the conf, so a reload swaps
      * them together and a request always sees one consistent set. */
-    int root_fd;             /* O_PATH|O_DIRECTORY of root */
+    int root_fd; /* O_PATH|O_DIRECTORY of root */
+    struct httpd_vhost vhosts[HTTPD_MAX_VHOSTS];
+    size_t n_vhosts;
     struct mime_table *mime; /* from mime_types, or the built-in types */
 };
 

@@ -252,7 +252,8 @@ static void make_ctx(const struct conn *c, struct handler_ctx *ctx)
     ctx->conf = c->w->conf; /* requests follow a reload at once */
     ctx->root_fd = c->w->conf->root_fd;
     ctx->mime = c->w->conf->mime;
-    ctx->fc = c->w->fc;
+    ctx->fc = c->w->fc[0];
+    ctx->fcs = c->w->fc;
     ctx->now_ms = loop_now(c);
     ctx->date = c->w->date;
     ctx->stopping = c->w->stopping;

@@ -762,6 +762,41 @@ static void serve_path(struct file_ctx *f, const char *target, size_t tlen)
 }
 
 /*
+ * Virtual hosts: the Host header (without its port, case-insensitive)
+ * picks a [vhost]'s root and file cache; any other host gets the [server]
+ * root.  Returns ctx itself or *tmp filled for the vhost.
+ */
+static const struct handler_ctx *choose_vhost(const struct handler_ctx *ctx,
+                                              const struct http_req *req, struct handler_ctx *tmp)
+{
+    const struct httpd_conf *c = ctx->conf;
+    if (c->n_vhosts == 0 || !req->has_host)
+        return ctx;
+    const char *h = req->host.ptr;
+    size_t n = req->host.len;
+    if (n && h[0] == '[') {
+        const char *close = memchr(h, ']', n);
+        n = close ? (size_t)(close - h + 1) : n;
+    } else {
+        const char *colon = memchr(h, ':', n);
+        if (colon)
+            n = (size_t)(colon - h);
+    }
+    for (size_t i = 0; i < c->n_vhosts; i++) {
+        for (size_t k = 0; k < c->vhosts[i].n_names; k++) {
+            const char *name = c->vhosts[i].names[k];
+            if (strlen(name) == n && strncasecmp(name, h, n) == 0) {
+                *tmp = *ctx;
+                tmp->root_fd = c->vhosts[i].root_fd;
+                tmp->fc = ctx->fcs ? ctx->fcs[1 + i] : NULL;
+                return tmp;
+            }
+        }
+    }
+    return ctx;
+}
+
+/*
  * Visitor ids, like nginx's userid module: a valid signed cookie names the
  * visitor; a missing, tampered or forged one counts as absent and a new id
  * is issued with Set-Cookie.  The id goes to the access log either way.
@@ -855,6 +890,8 @@ int handler_request(const struct handler_ctx *ctx, const char *buf, size_t len,
     bool head_only = req->meth == HTTP_M_HEAD;
 
     visitor_cookie(ctx, req, r);
+    struct handler_ctx vctx;
+    ctx = choose_vhost(ctx, req, &vctx);
     struct file_ctx f = {.ctx = ctx, .req = req, .r = r, .head_only = head_only, .v10_ka = v10_ka};
     switch (req->meth) {
     case HTTP_M_GET:

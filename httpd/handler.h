@@ -22,7 +22,9 @@ struct filecache;
 struct handler_ctx {
     const struct httpd_conf *conf;
     int root_fd;                   /* O_PATH descriptor of the document root */
-    struct filecache *fc;          /* the worker's open-file cache, or NULL */
+    struct filecache *fc;          /* the file cache for root_fd, or NULL */
+    struct filecache *const *fcs;  /* the worker's caches per root ([0] server,
+                                      [1 + i] vhost i), or NULL */
     uint64_t now_ms;               /* loop time, for the cache */
     const struct mime_table *mime; /* may be NULL: default type only */
     const char *date;              /* current IMF-fixdate for the Date header */

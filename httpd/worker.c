@@ -72,6 +72,24 @@ static void log_open(struct worker *w)
 
 static void worker_maybe_done(struct worker *w);
 
+static void caches_free(struct worker *w)
+{
+    for (size_t i = 0; i < 1 + HTTPD_MAX_VHOSTS; i++) {
+        filecache_free(w->fc[i]);
+        w->fc[i] = NULL;
+    }
+}
+
+/* One cache per document root of the current configuration (the roots or
+ * the cache settings may have changed on reload). */
+static void caches_make(struct worker *w)
+{
+    caches_free(w);
+    for (size_t i = 0; i < 1 + w->conf->n_vhosts; i++)
+        w->fc[i] =
+            filecache_new((unsigned)w->conf->open_file_cache, w->conf->open_file_cache_valid_ms);
+}
+
 static void on_listener_closed(uv_handle_t *h)
 {
     struct worker_listener *l = h->data;
@@ -152,8 +170,7 @@ static void on_async(uv_async_t *a)
         httpd_conf_release(w->conf);
         w->conf = nc;
         /* The root or the cache settings may have changed. */
-        filecache_free(w->fc);
-        w->fc = filecache_new((unsigned)nc->open_file_cache, nc->open_file_cache_valid_ms);
+        caches_make(w);
     }
     if (atomic_exchange(&w->reopen_requested, false) || nc)
         log_open(w);
@@ -218,7 +235,7 @@ int worker_init(struct worker *w, unsigned id, struct httpd_conf *conf, const in
     }
     format_date(w);
     log_open(w);
-    w->fc = filecache_new((unsigned)conf->open_file_cache, conf->open_file_cache_valid_ms);
+    caches_make(w);
     return 0;
 }
 
@@ -269,8 +286,7 @@ void worker_join(struct worker *w)
     int rc = uv_loop_close(&w->loop);
     if (rc != 0)
         log_warn("worker %u: loop did not close cleanly: %s", w->id, uv_strerror(rc));
-    filecache_free(w->fc);
-    w->fc = NULL;
+    caches_free(w);
     struct httpd_conf *p = atomic_exchange(&w->pending, NULL);
     if (p)
         httpd_conf_release(p);

@@ -42,8 +42,10 @@ struct worker {
     atomic_bool reopen_requested;
     atomic_bool finished; /* the loop has ended; set before done_notify */
     bool stopping;
-    struct filecache *fc; /* open files and their stat, for this worker */
-    struct conn *conns;   /* all open connections (doubly linked) */
+    /* Open files and their stat, one cache per document root: [0] the
+     * [server] root, [1 + i] vhost i. */
+    struct filecache *fc[1 + HTTPD_MAX_VHOSTS];
+    struct conn *conns; /* all open connections (doubly linked) */
     uint64_t n_conns;
     uint64_t now_ms; /* uv_now at the last sweep, for logs */
     char date[40];   /* current IMF-fixdate, refreshed each second */

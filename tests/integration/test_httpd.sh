@@ -50,6 +50,8 @@ mkdir -p "$root/static"
 printf 'img' >"$root/static/logo.png"
 printf 'english\n' >"$root/page.html.en"
 printf 'francais\n' >"$root/page.html.fr"
+mkdir -p "$tmp/other"
+printf 'other site\n' >"$tmp/other/index.html"
 # thousand.txt: "ab" + 498 x "." + "ghi" + 497 x "." = 1000 bytes.
 { printf 'ab'; head -c 498 /dev/zero | tr '\0' .; printf 'ghi'; head -c 497 /dev/zero | tr '\0' .; } >"$root/thousand.txt"
 
@@ -74,6 +76,9 @@ rule = .css no-cache
 enabled = yes
 name = visitor
 key-file = $tmp/cookie.key
+[vhost other]
+hosts = other.lab, www.other.lab
+root = $tmp/other
 CONF
 }
 write_conf ""
@@ -172,6 +177,12 @@ tampered="${cookie%?}A"
 [ "$tampered" = "$cookie" ] && tampered="${cookie%?}B"
 check "a tampered cookie is replaced" grep -qi '^Set-Cookie: visitor=' <<<"$(curl_h /digits.txt -H "Cookie: $tampered")"
 check "key file created 0600" [ "$(stat -c %a "$tmp/cookie.key")" = 600 ]
+
+# --- virtual hosts ---
+check "vhost by Host header" [ "$(in_ns curl -s -H 'Host: other.lab:8080' "$url/")" = "other site" ]
+check "vhost names are case-insensitive" [ "$(in_ns curl -s -H 'Host: WWW.Other.LAB' "$url/")" = "other site" ]
+check "unknown Host gets the [server] root" [ "$(in_ns curl -s -H 'Host: nowhere.lab' "$url/")" = "hello, lab" ]
+check "a vhost cannot reach the main root" [ "$(status /digits.txt -H 'Host: other.lab')" = 404 ]
 
 # --- directories ---
 hd=$(curl_h /dir)

@@ -312,6 +312,64 @@ START_TEST(test_httpd_handler_log_fields_escaped)
 }
 END_TEST
 
+/* [vhost] sections: Host (any case, any port) picks the root; others get
+ * the [server] root; a vhost's root confines like the main one. */
+START_TEST(test_httpd_handler_vhosts)
+{
+    char other[128], confp[160];
+    snprintf(other, sizeof(other), "%s/sub", root); /* reuse: sub/index.html = "sub\n" */
+    snprintf(confp, sizeof(confp), "%s.conf", root);
+    FILE *f = fopen(confp, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "[server]\nroot = %s\n[vhost other]\nhosts = other.lab, Alias.Lab\nroot = %s\n",
+            root, other);
+    fclose(f);
+    struct httpd_conf *vc;
+    ck_assert_int_eq(httpd_conf_load(confp, NULL, &vc), 0);
+    ck_assert_uint_eq(vc->n_vhosts, 1);
+    struct handler_ctx saved = ctx;
+    ctx.conf = vc;
+    ctx.root_fd = vc->root_fd;
+    ctx.mime = vc->mime;
+    struct result res;
+    run("GET / HTTP/1.1\r\nHost: other.lab:8080\r\n\r\n", &res);
+    ck_assert_int_eq(res.r.status, 200);
+    HAS(&res, "Content-Length: 4\r\n"); /* "sub\n" */
+    done(&res);
+    run("GET / HTTP/1.1\r\nHost: ALIAS.lab\r\n\r\n", &res);
+    HAS(&res, "Content-Length: 4\r\n");
+    done(&res);
+    run("GET / HTTP/1.1\r\nHost: lab\r\n\r\n", &res);
+    HAS(&res, "Content-Length: 13\r\n"); /* "<h1>lab</h1>\n" from the main root */
+    done(&res);
+    /* digits.txt exists only in the main root: not reachable via the vhost. */
+    run("GET /digits.txt HTTP/1.1\r\nHost: other.lab\r\n\r\n", &res);
+    ck_assert_int_eq(res.r.status, 404);
+    done(&res);
+    run("GET /../digits.txt HTTP/1.1\r\nHost: other.lab\r\n\r\n", &res);
+    ck_assert_int_eq(res.r.status, 400);
+    done(&res);
+    ctx = saved;
+    httpd_conf_release(vc);
+    unlink(confp);
+}
+END_TEST
+
+START_TEST(test_httpd_handler_vhost_config_errors)
+{
+    char confp[160];
+    snprintf(confp, sizeof(confp), "%s.conf", root);
+    FILE *f = fopen(confp, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "[vhost a]\nroot = /nonexistent-labnet\n[vhost b]\nhosts = b.lab\n");
+    fclose(f);
+    struct httpd_conf *vc = NULL;
+    ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr));
+    ck_assert_int_eq(httpd_conf_load(confp, NULL, &vc), -EINVAL);
+    unlink(confp);
+}
+END_TEST
+
 static Suite *handler_suite(void)
 {
     Suite *s = suite_create("httpd_handler");
@@ -326,6 +384,8 @@ static Suite *handler_suite(void)
     tcase_add_test(tc, test_httpd_handler_connection_semantics);
     tcase_add_test(tc, test_httpd_handler_log_fields_escaped);
     tcase_add_test(tc, test_httpd_handler_close_is_announced);
+    tcase_add_test(tc, test_httpd_handler_vhosts);
+    tcase_add_test(tc, test_httpd_handler_vhost_config_errors);
     suite_add_tcase(s, tc);
     return s;
 }
