@@ -48,8 +48,9 @@ struct filecache *filecache_new(unsigned max, uint64_t valid_ms)
     if (!fc)
         return NULL;
     fc->n_slots = (size_t)max * 2;
-    fc->slots = calloc(fc->n_slots, sizeof(*fc->slots));
-    fc->all = calloc(max, sizeof(*fc->all));
+    /* Both are arrays of pointers to entries, hence sizeof a pointer. */
+    fc->slots = calloc(fc->n_slots, sizeof(*fc->slots)); // NOLINT(bugprone-sizeof-expression)
+    fc->all = calloc(max, sizeof(*fc->all));             // NOLINT(bugprone-sizeof-expression)
     if (!fc->slots || !fc->all) {
         free(fc->slots);
         free(fc->all);
