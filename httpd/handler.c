@@ -453,7 +453,7 @@ static void cache_headers(struct head *h, const struct httpd_conf *conf, const c
  * Accept-Encoding prefers it (common/http_accept.h has the rules), with
  * Content-Encoding, its own ETag, and Vary: Accept-Encoding.
  */
-static void serve_file(struct file_ctx *f, struct fc_file *file, const char *path,
+static void serve_file(struct file_ctx *f, const struct fc_file *file, const char *path,
                        const char *type_name, const char *lang)
 {
     const struct handler_ctx *ctx = f->ctx;
