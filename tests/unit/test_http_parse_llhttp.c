@@ -45,49 +45,6 @@ struct corpus_case {
 static struct corpus_case cases[256];
 static size_t ncases;
 
-static int hexdig(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static size_t unescape(const char *s, char *out)
-{
-    size_t n = 0;
-    while (*s) {
-        if (*s != '\\') {
-            out[n++] = *s++;
-            continue;
-        }
-        s++;
-        switch (*s) {
-        case 'r':
-            out[n++] = '\r';
-            break;
-        case 'n':
-            out[n++] = '\n';
-            break;
-        case 't':
-            out[n++] = '\t';
-            break;
-        case 'x':
-            ck_assert(hexdig(s[1]) >= 0 && hexdig(s[2]) >= 0);
-            out[n++] = (char)(hexdig(s[1]) << 4 | hexdig(s[2]));
-            s += 2;
-            break;
-        default:
-            out[n++] = *s;
-        }
-        s++;
-    }
-    return n;
-}
-
 static void corpus_load(void)
 {
     if (ncases)
@@ -119,7 +76,7 @@ static void corpus_load(void)
             ck_abort_msg("line %d: bad oracle column", lineno);
         c->msg = malloc(strlen(t2 + 1) + 1);
         ck_assert_ptr_nonnull(c->msg);
-        c->len = unescape(t2 + 1, c->msg);
+        c->len = test_unescape(t2 + 1, c->msg);
         c->lineno = lineno;
     }
     fclose(f);

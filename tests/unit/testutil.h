@@ -20,6 +20,48 @@ static inline void *test_exact_copy(const void *src, size_t n)
     return p;
 }
 
+/* Decodes C-style escapes (\r \n \t \xHH, and \ before any other byte)
+ * from the NUL-terminated s into out, which must hold strlen(s) bytes;
+ * returns the decoded length.  Test corpora write raw messages this way. */
+static inline size_t test_unescape(const char *s, char *out)
+{
+    static const char hex[] = "0123456789abcdef0123456789ABCDEF";
+    size_t n = 0;
+    while (*s) {
+        if (*s != '\\') {
+            out[n++] = *s++;
+            continue;
+        }
+        s++;
+        switch (*s) {
+        case 'r':
+            out[n++] = '\r';
+            break;
+        case 'n':
+            out[n++] = '\n';
+            break;
+        case 't':
+            out[n++] = '\t';
+            break;
+        case 'x': {
+            const char *h = s[1] ? strchr(hex, s[1]) : NULL;
+            const char *l = h && s[2] ? strchr(hex, s[2]) : NULL;
+            ck_assert_msg(h && l, "bad \\x escape");
+            out[n++] = (char)(((h - hex) % 16) << 4 | ((l - hex) % 16));
+            s += 2;
+            break;
+        }
+        case '\0':
+            ck_abort_msg("escape at the end of a corpus line");
+            break;
+        default:
+            out[n++] = *s;
+        }
+        s++;
+    }
+    return n;
+}
+
 #ifdef TEST_DATA_DIR
 /* Reads tests/data/<dir>/<name><ext>: hex digits (either case), white space
  * ignored, '#' starts a comment to the end of the line.  Returns the bytes
