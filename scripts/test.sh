@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): installs what is missing, checks
 # formatting, builds the normal (Release) and the ASan+UBSan configurations
-# and the libFuzzer targets, runs clang-tidy and cppcheck, and runs every
-# test in each configuration.
+# and the libFuzzer targets, runs clang-tidy and cppcheck, runs every test
+# in each configuration, and fuzzes every parser for a short time.
 #
 #   scripts/test.sh            everything
 #   LABNET_JOBS=N              parallel build/test jobs (default: all cores)
@@ -63,6 +63,16 @@ CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DLABNET_FUZZ=ON -DBU
 cmake --build build/fuzz -j"$jobs"
 echo "== test: fuzz replay under libFuzzer instrumentation"
 run_ctest fuzz build/fuzz
+
+# Every parser is fuzzed briefly on each run; a finding fails the run and
+# leaves its input in tests/fuzz/corpus/ for the replay tests.
+echo "== fuzz: ${LABNET_FUZZ_SECONDS:-10} s per target"
+if scripts/fuzz "${LABNET_FUZZ_SECONDS:-10}"; then
+    summary+=("fuzzing: every target, no findings")
+else
+    summary+=("fuzzing: FINDINGS (see above)")
+    total_fail=$((total_fail + 1))
+fi
 
 echo
 echo "== summary"
