@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(
     build-essential cmake pkg-config
     libuv1-dev libc-ares-dev libinih-dev libsystemd-dev libsqlite3-dev libssl-dev
-    iproute2
+    iproute2 media-types
 )
 # What the test command adds: the unit-test framework, sanitizer and fuzzer
 # runtimes, formatting, and the real clients the integration tests drive.

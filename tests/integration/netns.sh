@@ -100,8 +100,14 @@ netns_attach() {
     echo "${base}b"
 }
 
+# Fails (1) when the host has no /etc/FILE to bind over: ip netns exec
+# would then print an error and run with the host's view instead.
 netns_etc() {
     local ns=$1 file=$2 text=$3
+    if [ ! -e "/etc/$file" ]; then
+        echo "netns_etc: this machine has no /etc/$file for the namespace's own to cover" >&2
+        return 1
+    fi
     mkdir -p "/etc/netns/$ns" && printf '%s\n' "$text" >"/etc/netns/$ns/$file"
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # labnet-fetch against labnet-httpd (and curl as a reference) inside a
-# network namespace this test creates.  Names resolve through the
-# namespace's own /etc/hosts; its resolv.conf points at a loopback address
-# where nothing listens, so no query ever leaves the namespace.
+# network namespace this test creates.  Most checks use the server's IP
+# address; the name checks resolve through the namespace's own /etc/hosts,
+# and its resolv.conf points at a loopback address where nothing listens,
+# so no query ever leaves the namespace.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: test_fetch.sh BUILD_DIR}
@@ -39,8 +40,12 @@ enabled = yes
 key = $(printf '%064x' 12345)
 CONF
 ns=$(netns_add fetch) || exit 1
-netns_etc "$ns" hosts "127.0.0.1 localhost www.lab"
-netns_etc "$ns" resolv.conf "nameserver 127.0.0.9"
+have_hosts=yes
+netns_etc "$ns" hosts "127.0.0.1 localhost www.lab" || have_hosts=no
+netns_etc "$ns" resolv.conf "nameserver 127.0.0.9" || {
+    echo "FAIL: no /etc/resolv.conf to cover: a lookup could reach the host's resolver"
+    exit 1
+}
 # A black hole: 10.97.0.0/24 leads over a veth to a namespace whose end has
 # no address, so ARP for 10.97.0.2 is never answered and a connect hangs.
 sink=$(netns_add sink) || exit 1
@@ -48,12 +53,18 @@ netns_link "$ns" "$sink" 10.97.0.1/24 198.18.0.1/32 >/dev/null || exit 1
 netns_spawn "$ns" "$tmp/httpd.log" "$httpd" -f -c "$tmp/httpd.conf"
 netns_wait_for "grep -q Serving '$tmp/httpd.log'" 5 || { cat "$tmp/httpd.log"; exit 1; }
 F() { netns_exec "$ns" "$fetch" "$@"; }
-U=http://www.lab:8080
+U=http://127.0.0.1:8080
 
-check "GET through a name from /etc/hosts" [ "$(F "$U/")" = "hello, lab" ]
+if [ "$have_hosts" = yes ]; then
+    check "GET through a name from /etc/hosts (c-ares)" [ "$(F http://www.lab:8080/)" = "hello, lab" ]
+else
+    echo "SKIP: GET through a name: this machine has no /etc/hosts (1 check not run)"
+fi
+check "GET by address" [ "$(F "$U/")" = "hello, lab" ]
 F -o "$tmp/blob.out" "$U/blob.bin"
 check "-o writes the body intact" cmp -s "$tmp/blob.out" "$root/blob.bin"
-check "same bytes as curl" [ "$(F "$U/digits.txt")" = "$(netns_exec "$ns" curl -s "$U/digits.txt")" ]
+ours=$(F "$U/digits.txt")
+check "same bytes as curl" [ -n "$ours" ] && [ "$ours" = "$(netns_exec "$ns" curl -s "$U/digits.txt")" ]
 h=$(F -I "$U/digits.txt" | tr -d '\r')
 check "-I prints the head" bash -c 'grep -q "^HTTP/1.1 200 OK" <<<"$1" && grep -q "^Content-Length: 10" <<<"$1"' _ "$h"
 v=$(F -v "$U/digits.txt" "$U/" 2>&1 >/dev/null)
@@ -81,7 +92,7 @@ check "https refused -> exit 3" [ $? -eq 3 ]
 # Cookie jar: the server's signed visitor cookie is stored, sent back, and
 # not re-issued; the jar is in curl's format (curl reads it too).
 F -c "$tmp/jar" "$U/digits.txt" >/dev/null
-check "jar written in Netscape format" grep -qP '^#HttpOnly_www\.lab\tFALSE\t/\tFALSE\t[0-9]+\tuid\t' "$tmp/jar"
+check "jar written in Netscape format" grep -qP '^#HttpOnly_127\.0\.0\.1\tFALSE\t/\tFALSE\t[0-9]+\tuid\t' "$tmp/jar"
 v=$(F -v -b "$tmp/jar" "$U/digits.txt" 2>&1 >/dev/null)
 check "cookie sent back" grep -q '^> Cookie: uid=' <<<"$v"
 check "valid cookie not re-issued" bash -c '! grep -q "^< Set-Cookie" <<<"$1"' _ "$v"
