@@ -15,6 +15,7 @@ struct fc_entry {
     int fd;
     struct stat st;
     uint64_t opened_ms;
+    uint64_t checked_ms; /* loop time of the last fstat */
     uint32_t refs; /* responses using fd, plus one while in the table */
     bool in_table;
     bool clock_bit; /* recently used (clock eviction) */
@@ -157,12 +158,17 @@ int filecache_open(struct filecache *fc, int root_fd, const char *path, uint64_t
         /* Revalidate by mtime: one fstat sees a file changed in place (its
          * new size and mtime make a new ETag); a file replaced by rename
          * keeps the old inode here until valid_ms is over. */
-        struct stat st;
-        if (fstat(e->fd, &st) != 0) {
-            table_remove(fc, e);
-            return open_fresh(root_fd, path, out);
+        if (e->checked_ms != now_ms) {
+            /* At most once per millisecond of loop time: under load many
+             * hits share one fstat. */
+            struct stat st;
+            if (fstat(e->fd, &st) != 0) {
+                table_remove(fc, e);
+                return open_fresh(root_fd, path, out);
+            }
+            e->st = st;
+            e->checked_ms = now_ms;
         }
-        e->st = st;
         e->refs++;
         e->clock_bit = true;
         *out = (struct fc_file){.fd = e->fd, .st = e->st, .entry = e};
@@ -179,6 +185,7 @@ int filecache_open(struct filecache *fc, int root_fd, const char *path, uint64_t
     if (e && same_file(&e->st, &fresh.st)) {
         close(fresh.fd);
         e->opened_ms = now_ms;
+        e->checked_ms = now_ms;
         e->refs++;
         e->clock_bit = true;
         *out = (struct fc_file){.fd = e->fd, .st = e->st, .entry = e};
@@ -199,6 +206,7 @@ int filecache_open(struct filecache *fc, int root_fd, const char *path, uint64_t
     ne->fd = fresh.fd;
     ne->st = fresh.st;
     ne->opened_ms = now_ms;
+    ne->checked_ms = now_ms;
     ne->refs = 2; /* the table's and the caller's */
     ne->in_table = true;
     ne->clock_bit = true;

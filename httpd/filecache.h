@@ -4,9 +4,10 @@
  * it) to an open descriptor and its stat, so repeated requests for a small
  * file or a 304 revalidation cost no open/fstat/close.
  *
- * Every hit revalidates by mtime with one fstat of the cached descriptor,
- * so a file changed in place is served with its new length and ETag at
- * once (one system call instead of openat2 + fstat + close).  After
+ * Hits revalidate by mtime with one fstat of the cached descriptor (at
+ * most once per millisecond of loop time), so a file changed in place is
+ * served with its new length and ETag at once (one system call, often
+ * none, instead of openat2 + fstat + close).  After
  * valid_ms the next lookup reopens the path (openat2 beneath the root
  * again, so confinement is rechecked) and replaces the entry when inode,
  * size or mtime changed: a file replaced by rename is seen within
