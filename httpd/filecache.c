@@ -16,7 +16,7 @@ struct fc_entry {
     struct stat st;
     uint64_t opened_ms;
     uint64_t checked_ms; /* loop time of the last fstat */
-    uint32_t refs; /* responses using fd, plus one while in the table */
+    uint32_t refs;       /* responses using fd, plus one while in the table */
     bool in_table;
     bool clock_bit; /* recently used (clock eviction) */
 };
