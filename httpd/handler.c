@@ -77,35 +77,47 @@ static const char *reason(int status)
     }
 }
 
-/* ---- response head builder: a fixed buffer with a sticky overflow ---- */
+/* ---- bounded text: every head, listing and multipart header ---- */
 
-struct head {
-    struct httpd_resp *r;
+/* Appends to a fixed buffer; the first append that does not fit sets a
+ * sticky overflow and nothing more is written, so no caller ever adds an
+ * unchecked snprintf length to a position. */
+struct sbuf {
+    char *buf;
+    size_t cap, len;
     bool overflow;
 };
 
-static void head_add(struct head *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sbuf_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void head_add(struct head *h, const char *fmt, ...)
+static void sbuf_add(struct sbuf *b, const char *fmt, ...)
 {
-    if (h->overflow)
+    if (b->overflow)
         return;
-    size_t room = sizeof(h->r->head) - h->r->head_len;
+    size_t room = b->cap - b->len;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(h->r->head + h->r->head_len, room, fmt, ap);
+    int n = vsnprintf(b->buf + b->len, room, fmt, ap);
     va_end(ap);
     if (n < 0 || (size_t)n >= room)
-        h->overflow = true;
+        b->overflow = true;
     else
-        h->r->head_len += (size_t)n;
+        b->len += (size_t)n;
 }
+
+/* The response head: status line and fields in r->head. */
+struct head {
+    struct httpd_resp *r;
+    struct sbuf s;
+};
+
+#define head_add(h, ...) sbuf_add(&(h)->s, __VA_ARGS__)
 
 static void head_begin(struct head *h, const struct handler_ctx *ctx, struct httpd_resp *r,
                        int status)
 {
     h->r = r;
-    h->overflow = false;
+    h->s = (struct sbuf){.buf = r->head, .cap = sizeof(r->head)};
     r->status = status;
     r->head_len = 0;
     head_add(h, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status, reason(status), ctx->date);
@@ -127,8 +139,7 @@ static void head_end(struct head *h, bool version10_keepalive)
         head_add(h, "Connection: keep-alive\r\n");
     head_add(h, "\r\n");
     /* A head that did not fit is dropped; handler_request answers 500. */
-    if (h->overflow)
-        h->r->head_len = 0;
+    h->r->head_len = h->s.overflow ? 0 : h->s.len;
 }
 
 /* ---- small bodies (errors, listings, multipart headers) ---- */
@@ -312,39 +323,40 @@ static int listing(const struct handler_ctx *ctx, int dir_fd, const char *target
     if (n > 1)
         qsort(names, n, sizeof(*names), cmp_names);
 
-    size_t bcap = 512 + n * 1600 + tlen * 6;
-    char *b = malloc(bcap);
-    size_t pos = 0;
-    int rc = b ? 0 : -ENOMEM;
-    if (b) {
-        char title[1024];
-        if (http_path_html_escape(target, tlen, title, sizeof(title), NULL) != 0)
-            snprintf(title, sizeof(title), "index");
-        pos += (size_t)snprintf(b + pos, bcap - pos,
-                                "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
-                                "<title>Index of %s</title></head>\n<body><h1>Index of %s</h1>"
-                                "<ul>\n<li><a href=\"../\">../</a></li>\n",
-                                title, title);
+    /* Room for the worst case: HTML escaping grows a byte to at most 6
+     * ("&quot;"), percent-encoding to 3, and the title is shown twice. */
+    char title[1024];
+    if (http_path_html_escape(target, tlen, title, sizeof(title), NULL) != 0)
+        snprintf(title, sizeof(title), "index");
+    size_t room = 256 + 2 * strlen(title);
+    for (size_t i = 0; i < n; i++)
+        room += 64 + 9 * strlen(names[i]);
+    struct sbuf b = {.buf = malloc(room), .cap = room};
+    if (b.buf) {
+        sbuf_add(&b,
+                 "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                 "<title>Index of %s</title></head>\n<body><h1>Index of %s</h1>"
+                 "<ul>\n<li><a href=\"../\">../</a></li>\n",
+                 title, title);
         for (size_t i = 0; i < n; i++) {
             char href[768], text[1536];
             size_t nl = strlen(names[i]);
             if (http_path_encode(names[i], nl, href, sizeof(href), NULL) != 0 ||
                 http_path_html_escape(names[i], nl, text, sizeof(text), NULL) != 0)
                 continue;
-            pos += (size_t)snprintf(b + pos, bcap - pos, "<li><a href=\"%s\">%s</a></li>\n", href,
-                                    text);
+            sbuf_add(&b, "<li><a href=\"%s\">%s</a></li>\n", href, text);
         }
-        pos += (size_t)snprintf(b + pos, bcap - pos, "</ul></body></html>\n");
+        sbuf_add(&b, "</ul></body></html>\n");
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
-    if (rc != 0) {
-        free(b);
-        return rc;
+    if (!b.buf || b.overflow) {
+        free(b.buf);
+        return b.buf ? -EMSGSIZE : -ENOMEM;
     }
-    *out = b;
-    *out_len = pos;
+    *out = b.buf;
+    *out_len = b.len;
     return 0;
 }
 
@@ -579,32 +591,34 @@ static void serve_file(struct file_ctx *f, const struct fc_file *file, const cha
     if (n_ranges > 1) {
         /* multipart/byteranges (RFC 9110 14.6): part headers in one memory
          * block, data as file segments, in ascending order. */
-        size_t cap = n_ranges * (sizeof(MULTIPART_BOUND) + 300) + 64;
-        char *mem = malloc(cap);
-        if (!mem) {
+        size_t part = 64 + sizeof(MULTIPART_BOUND) + sizeof(ctype) + HTTP_RANGE_CONTENT_RANGE_BUFSZ;
+        struct sbuf b = {.buf = malloc(n_ranges * part + 64), .cap = n_ranges * part + 64};
+        uint64_t total = 0;
+        size_t s = 0;
+        for (size_t i = 0; b.buf && i < n_ranges; i++) {
+            char v[HTTP_RANGE_CONTENT_RANGE_BUFSZ];
+            http_range_format(v, sizeof(v), &ranges[i], size);
+            size_t at = b.len;
+            sbuf_add(&b, "%s--" MULTIPART_BOUND "\r\nContent-Type: %s\r\nContent-Range: %s\r\n\r\n",
+                     i ? "\r\n" : "", ctype, v);
+            r->segs[s++] = (struct resp_seg){.mem = b.buf + at, .len = b.len - at};
+            uint64_t len = ranges[i].last - ranges[i].first + 1;
+            r->segs[s++] = (struct resp_seg){.off = ranges[i].first, .len = len};
+            total += (b.len - at) + len;
+        }
+        size_t at = b.len;
+        if (b.buf)
+            sbuf_add(&b, "\r\n--" MULTIPART_BOUND "--\r\n");
+        if (!b.buf || b.overflow) {
+            free(b.buf);
+            r->n_segs = 0;
             resp_drop_file(r);
             handler_error(ctx, 500, f->head_only, r);
             return;
         }
-        size_t pos = 0;
-        uint64_t total = 0;
-        size_t s = 0;
-        for (size_t i = 0; i < n_ranges; i++) {
-            char v[HTTP_RANGE_CONTENT_RANGE_BUFSZ];
-            http_range_format(v, sizeof(v), &ranges[i], size);
-            int n =
-                snprintf(mem + pos, cap - pos,
-                         "%s--" MULTIPART_BOUND "\r\nContent-Type: %s\r\nContent-Range: %s\r\n\r\n",
-                         i ? "\r\n" : "", ctype, v);
-            r->segs[s++] = (struct resp_seg){.mem = mem + pos, .len = (uint64_t)n};
-            pos += (size_t)n;
-            uint64_t len = ranges[i].last - ranges[i].first + 1;
-            r->segs[s++] = (struct resp_seg){.off = ranges[i].first, .len = len};
-            total += (uint64_t)n + len;
-        }
-        int n = snprintf(mem + pos, cap - pos, "\r\n--" MULTIPART_BOUND "--\r\n");
-        r->segs[s++] = (struct resp_seg){.mem = mem + pos, .len = (uint64_t)n};
-        total += (uint64_t)n;
+        r->segs[s++] = (struct resp_seg){.mem = b.buf + at, .len = b.len - at};
+        total += b.len - at;
+        char *mem = b.buf;
         r->mem = mem;
         head_begin(&h, ctx, r, 206);
         head_add(&h,

@@ -370,6 +370,40 @@ START_TEST(test_httpd_handler_vhost_config_errors)
 }
 END_TEST
 
+/* A listing of hostile names: each escapes to several times its length
+ * (& -> &amp;, link %26), and the target in the title too. */
+START_TEST(test_httpd_handler_listing_of_hostile_names)
+{
+    char sub[64], dir[160], name[300], p[512], req[256];
+    memset(sub, '&', 60);
+    sub[60] = '\0';
+    snprintf(dir, sizeof(dir), "%s/%s", root, sub);
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    for (int k = 0; k < 3; k++) {
+        memset(name, '&', 250);
+        name[250] = (char)('a' + k);
+        name[251] = '\0';
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        FILE *f = fopen(p, "w");
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+    }
+    conf->autoindex = true;
+    struct result res;
+    snprintf(req, sizeof(req), "GET /%s/ HTTP/1.1\r\nHost: lab\r\n\r\n", sub);
+    run(req, &res);
+    ck_assert_int_eq(res.r.status, 200);
+    ck_assert_uint_eq(res.r.n_segs, 1);
+    const char *body = res.r.segs[0].mem;
+    size_t len = (size_t)res.r.segs[0].len;
+    ck_assert_ptr_nonnull(body);
+    ck_assert_uint_gt(len, 3 * 250 * 5);
+    ck_assert_int_eq(memcmp(body + len - 20, "</ul></body></html>\n", 20), 0);
+    conf->autoindex = false;
+    done(&res);
+}
+END_TEST
+
 static Suite *handler_suite(void)
 {
     Suite *s = suite_create("httpd_handler");
@@ -386,6 +420,7 @@ static Suite *handler_suite(void)
     tcase_add_test(tc, test_httpd_handler_close_is_announced);
     tcase_add_test(tc, test_httpd_handler_vhosts);
     tcase_add_test(tc, test_httpd_handler_vhost_config_errors);
+    tcase_add_test(tc, test_httpd_handler_listing_of_hostile_names);
     suite_add_tcase(s, tc);
     return s;
 }
