@@ -100,7 +100,6 @@ struct fetch {
     struct sockaddr_storage addrs[MAX_ADDRS];
     size_t n_addrs, next_addr;
     char req[8192];
-    size_t req_len;
 
     /* response */
     char *rbuf;
@@ -464,7 +463,6 @@ static void send_request(struct fetch *f)
         url_done(f, true);
         return;
     }
-    f->req_len = n;
     vlog(f, '>', f->req, n);
     http_resp_init(&f->resp);
     f->head_done = false;

@@ -115,19 +115,14 @@ static void access_log(struct conn *c)
         return;
     char addr[NET_ADDR_STRLEN];
     net_addr_format(&c->peer, addr, sizeof(addr));
-    time_t now = time(NULL);
-    struct tm tm;
-    char when[40];
-    localtime_r(&now, &tm);
-    if (strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S %z", &tm) == 0)
-        when[0] = '\0';
     char line[1024];
     uint64_t ms = loop_now(c) - c->req_start_ms;
     /* nginx's "combined" format, then the visitor id and the request time. */
-    int n = snprintf(line, sizeof(line), "%s - - [%s] %s %d %llu %s %s %llu.%03llu\n", addr, when,
-                     c->resp->log_request, c->resp->status, (unsigned long long)c->resp->body_len,
-                     c->resp->log_tail, c->resp->visitor[0] ? c->resp->visitor : "-",
-                     (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000));
+    int n = snprintf(line, sizeof(line), "%s - - [%s] %s %d %llu %s %s %llu.%03llu\n", addr,
+                     w->log_time, c->resp->log_request, c->resp->status,
+                     (unsigned long long)c->resp->body_len, c->resp->log_tail,
+                     c->resp->visitor[0] ? c->resp->visitor : "-", (unsigned long long)(ms / 1000),
+                     (unsigned long long)(ms % 1000));
     if (n > 0)
         worker_log_access(w, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
@@ -257,6 +252,7 @@ static void make_ctx(const struct conn *c, struct handler_ctx *ctx)
     ctx->now_ms = loop_now(c);
     ctx->date = c->w->date;
     ctx->stopping = c->w->stopping;
+    ctx->access_log = c->w->log_fd >= 0;
     ctx->n_requests = c->n_requests;
 }
 
@@ -302,8 +298,6 @@ static void conn_process(struct conn *c)
             c->discard_left = c->close_after ? 0 : info.body_len;
         }
         conn_respond(c);
-        if (c->state == CONN_READ && !c->closing)
-            c->req_start_ms = loop_now(c);
     }
     /* More pipelined requests wait: let other connections run first. */
     if (c->state == CONN_READ && c->rlen > 0 && !c->closing)
@@ -352,10 +346,11 @@ static void conn_on_readable(struct conn *c)
         size_t room = c->rcap - c->rlen;
         ssize_t n = recv(c->fd, c->rbuf + c->rlen, room, 0);
         if (n > 0) {
-            if (c->rlen == 0 && c->n_requests > 0)
+            if (c->rlen == 0) {
+                /* A request's first byte: its time and header deadline start. */
                 c->req_start_ms = loop_now(c);
-            if (c->rlen == 0)
-                c->deadline_ms = loop_now(c) + c->conf->header_timeout_ms;
+                c->deadline_ms = c->req_start_ms + c->conf->header_timeout_ms;
+            }
             c->rlen += (size_t)n;
             /* A short read drained the socket: a second recv would only
              * say EAGAIN.  The poll is level-triggered, so more data (or

@@ -892,7 +892,8 @@ int handler_request(const struct handler_ctx *ctx, const char *buf, size_t len,
         handler_error(ctx, req->status ? req->status : 400, false, r);
         return 0;
     }
-    fill_log(r, req);
+    if (ctx->access_log)
+        fill_log(r, req);
     info->keep_alive = req->keep_alive && !ctx->stopping;
     info->body_chunked = req->body == HTTP_BODY_CHUNKED;
     info->body_len = req->body == HTTP_BODY_LENGTH ? req->content_length : 0;

@@ -29,6 +29,7 @@ struct handler_ctx {
     const struct mime_table *mime; /* may be NULL: default type only */
     const char *date;              /* current IMF-fixdate for the Date header */
     bool stopping;                 /* server is stopping: answer with close */
+    bool access_log;               /* fill the response's access-log fields */
     uint64_t n_requests;           /* requests already served on this connection */
 };
 

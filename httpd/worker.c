@@ -27,6 +27,10 @@ static void format_date(struct worker *w)
     w->date_sec = now;
     if (http_date_format(now, w->date, sizeof(w->date)) != 0)
         w->date[0] = '\0';
+    struct tm tm;
+    if (!localtime_r(&now, &tm) ||
+        strftime(w->log_time, sizeof(w->log_time), "%d/%b/%Y:%H:%M:%S %z", &tm) == 0)
+        w->log_time[0] = '\0';
 }
 
 static void log_flush(struct worker *w)

@@ -47,8 +47,9 @@ struct worker {
     struct filecache *fc[1 + HTTPD_MAX_VHOSTS];
     struct conn *conns; /* all open connections (doubly linked) */
     uint64_t n_conns;
-    uint64_t now_ms; /* uv_now at the last sweep, for logs */
-    char date[40];   /* current IMF-fixdate, refreshed each second */
+    uint64_t now_ms;   /* uv_now at the last sweep, for logs */
+    char date[40];     /* current IMF-fixdate, refreshed each second */
+    char log_time[40]; /* the same second in the access log's local form */
     time_t date_sec;
     int log_fd; /* access log, or -1 */
     char logbuf[16384];

@@ -45,6 +45,7 @@ static void setup(void)
     struct httpd_overrides ov = {.root = root};
     ck_assert_int_eq(httpd_conf_load(NULL, &ov, &conf), 0);
     ctx = (struct handler_ctx){.conf = conf,
+                               .access_log = true,
                                .root_fd = conf->root_fd,
                                .mime = conf->mime,
                                .date = "Tue, 24 Nov 2026 05:00:00 GMT"};
