@@ -456,6 +456,38 @@ static void cache_headers(struct head *h, const struct httpd_conf *conf, const c
     }
 }
 
+/* What every 200/206/304 of one representation carries besides its
+ * framing: validators, negotiation results and the cache rule's inputs. */
+struct rep {
+    char etag[HTTP_ETAG_BUFSZ];
+    char lastmod[HTTP_DATE_BUFSZ];
+    const char *encoding; /* "br", "gzip" or NULL */
+    const char *lang;     /* language variant tag or NULL */
+    bool vary_ae;         /* a precompressed sibling exists */
+    const char *path;     /* for [cache] prefix rules */
+    const char *type_name;
+    time_t now;
+};
+
+static void vary_header(struct head *h, const struct rep *p)
+{
+    if (p->vary_ae || p->lang)
+        head_add(h, "Vary: %s%s%s\r\n", p->vary_ae ? "Accept-Encoding" : "",
+                 p->vary_ae && p->lang ? ", " : "", p->lang ? "Accept-Language" : "");
+}
+
+/* The fields a 200 and a 206 share (RFC 9110 8.8, 12.5, 14.3). */
+static void rep_headers(struct head *h, const struct handler_ctx *ctx, const struct rep *p)
+{
+    head_add(h, "Last-Modified: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n", p->lastmod, p->etag);
+    vary_header(h, p);
+    if (p->encoding)
+        head_add(h, "Content-Encoding: %s\r\n", p->encoding);
+    if (p->lang)
+        head_add(h, "Content-Language: %s\r\n", p->lang);
+    cache_headers(h, ctx->conf, p->path, p->type_name, p->now);
+}
+
 /*
  * Serves the regular file *file (opened at path below the root, through the
  * worker's file cache); it is released here or handed to the response.
@@ -503,27 +535,25 @@ static void serve_file(struct file_ctx *f, const struct fc_file *file, const cha
             filecache_release(&fgz);
     }
     const struct stat *st = &cur.st;
+    struct rep rep = {.encoding = encoding,
+                      .lang = lang,
+                      .vary_ae = vary_ae,
+                      .path = path,
+                      .type_name = type_name,
+                      .now = now};
     /* A distinct strong ETag per variant (RFC 9110 8.8.3.3). */
     char variant[HTTP_ETAG_VARIANT_MAX + 1];
     snprintf(variant, sizeof(variant), "%s%s%s", lang ? lang : "", lang && encoding ? "+" : "",
              encoding ? (encoding[0] == 'g' ? "gz" : "br") : "");
-    char etag[HTTP_ETAG_BUFSZ], lastmod[HTTP_DATE_BUFSZ], ctype[192], vary[64] = "";
     int64_t mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-    if (http_etag_make(etag, sizeof(etag), (uint64_t)st->st_ino, (uint64_t)st->st_size, mtime_ns,
-                       variant, strlen(variant)) != 0)
-        etag[0] = '\0';
-    if (http_date_format(st->st_mtim.tv_sec, lastmod, sizeof(lastmod)) != 0)
-        lastmod[0] = '\0';
+    if (http_etag_make(rep.etag, sizeof(rep.etag), (uint64_t)st->st_ino, (uint64_t)st->st_size,
+                       mtime_ns, variant, strlen(variant)) != 0)
+        rep.etag[0] = '\0';
+    if (http_date_format(st->st_mtim.tv_sec, rep.lastmod, sizeof(rep.lastmod)) != 0)
+        rep.lastmod[0] = '\0';
+    const char *etag = rep.etag;
+    char ctype[192];
     content_type(ctx, type_name, ctype, sizeof(ctype));
-    if (vary_ae || lang)
-        snprintf(vary, sizeof(vary), "Vary: %s%s%s\r\n", vary_ae ? "Accept-Encoding" : "",
-                 vary_ae && lang ? ", " : "", lang ? "Accept-Language" : "");
-    char extra[256];
-    snprintf(extra, sizeof(extra), "%s%s%s%s%s%s", vary, encoding ? "Content-Encoding: " : "",
-             encoding ? encoding : "", encoding ? "\r\n" : "", lang ? "Content-Language: " : "",
-             lang ? lang : "");
-    if (lang)
-        strncat(extra, "\r\n", sizeof(extra) - strlen(extra) - 1);
     uint64_t size = (uint64_t)st->st_size;
 
     int pre = preconditions(f->req, etag, st->st_mtim.tv_sec, now);
@@ -532,7 +562,8 @@ static void serve_file(struct file_ctx *f, const struct fc_file *file, const cha
         filecache_release(&cur);
         /* RFC 9110 15.4.5: the fields a 200 would carry for caches. */
         head_begin(&h, ctx, r, 304);
-        head_add(&h, "ETag: %s\r\n%s", etag, vary);
+        head_add(&h, "ETag: %s\r\n", etag);
+        vary_header(&h, &rep);
         cache_headers(&h, ctx->conf, path, type_name, now);
         head_end(&h, f->v10_ka);
         return;
@@ -575,11 +606,9 @@ static void serve_file(struct file_ctx *f, const struct fc_file *file, const cha
         http_range_format(v, sizeof(v), &ranges[0], size);
         uint64_t len = ranges[0].last - ranges[0].first + 1;
         head_begin(&h, ctx, r, 206);
-        head_add(&h,
-                 "Content-Type: %s\r\nContent-Length: %llu\r\nContent-Range: %s\r\n"
-                 "Last-Modified: %s\r\nETag: %s\r\nAccept-Ranges: bytes\r\n%s",
-                 ctype, (unsigned long long)len, v, lastmod, etag, extra);
-        cache_headers(&h, ctx->conf, path, type_name, now);
+        head_add(&h, "Content-Type: %s\r\nContent-Length: %llu\r\nContent-Range: %s\r\n", ctype,
+                 (unsigned long long)len, v);
+        rep_headers(&h, ctx, &rep);
         head_end(&h, f->v10_ka);
         if (!f->head_only) {
             r->segs[0] = (struct resp_seg){.off = ranges[0].first, .len = len};
@@ -623,10 +652,9 @@ static void serve_file(struct file_ctx *f, const struct fc_file *file, const cha
         head_begin(&h, ctx, r, 206);
         head_add(&h,
                  "Content-Type: multipart/byteranges; boundary=" MULTIPART_BOUND "\r\n"
-                 "Content-Length: %llu\r\nLast-Modified: %s\r\nETag: %s\r\n"
-                 "Accept-Ranges: bytes\r\n%s",
-                 (unsigned long long)total, lastmod, etag, extra);
-        cache_headers(&h, ctx->conf, path, type_name, now);
+                 "Content-Length: %llu\r\n",
+                 (unsigned long long)total);
+        rep_headers(&h, ctx, &rep);
         head_end(&h, f->v10_ka);
         if (f->head_only) {
             r->n_segs = 0;
@@ -637,11 +665,8 @@ static void serve_file(struct file_ctx *f, const struct fc_file *file, const cha
         return;
     }
     head_begin(&h, ctx, r, 200);
-    head_add(&h,
-             "Content-Type: %s\r\nContent-Length: %llu\r\nLast-Modified: %s\r\nETag: %s\r\n"
-             "Accept-Ranges: bytes\r\n%s",
-             ctype, (unsigned long long)size, lastmod, etag, extra);
-    cache_headers(&h, ctx->conf, path, type_name, now);
+    head_add(&h, "Content-Type: %s\r\nContent-Length: %llu\r\n", ctype, (unsigned long long)size);
+    rep_headers(&h, ctx, &rep);
     head_end(&h, f->v10_ka);
     if (!f->head_only && size > 0) {
         r->segs[0] = (struct resp_seg){.off = 0, .len = size};
