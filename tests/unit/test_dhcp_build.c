@@ -16,13 +16,6 @@ static uint8_t *load_hex(const char *name, size_t *len)
     return test_load_hex("dhcp", name, ".hex", len);
 }
 
-static uint32_t ip4(const char *s)
-{
-    struct in_addr a;
-    ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
-    return a.s_addr;
-}
-
 /* Option codes of a parsed message in wire order. */
 static size_t codes_of(const struct dhcp_msg *m, uint8_t *out, size_t cap)
 {
@@ -66,9 +59,9 @@ START_TEST(test_dhcp_build_reply_to_udhcpc_discover)
     struct dhcp_msg req;
     ck_assert_int_eq(dhcp_msg_parse(&req, rq, len), 0);
     struct dhcp_reply rep = {.type = DHCP_OFFER,
-                             .server_id = ip4("192.0.2.1"),
-                             .yiaddr = ip4("192.0.2.103"),
-                             .siaddr = ip4("192.0.2.1"),
+                             .server_id = test_ip4("192.0.2.1"),
+                             .yiaddr = test_ip4("192.0.2.103"),
+                             .siaddr = test_ip4("192.0.2.1"),
                              .opts = cands,
                              .nopts = sizeof(cands) / sizeof(cands[0])};
     uint8_t buf[1500];
@@ -86,8 +79,8 @@ START_TEST(test_dhcp_build_reply_to_udhcpc_discover)
     ck_assert_uint_eq(m.secs, 0);
     ck_assert_uint_eq(m.flags, req.flags);
     ck_assert_uint_eq(m.ciaddr, 0);
-    ck_assert_uint_eq(m.yiaddr, ip4("192.0.2.103"));
-    ck_assert_uint_eq(m.siaddr, ip4("192.0.2.1"));
+    ck_assert_uint_eq(m.yiaddr, test_ip4("192.0.2.103"));
+    ck_assert_uint_eq(m.siaddr, test_ip4("192.0.2.1"));
     ck_assert_uint_eq(m.giaddr, 0);
     ck_assert_mem_eq(m.chaddr, req.chaddr, DHCP_CHADDR_LEN);
     /* 53, 54, then the PRL's order (1 3 6 15 42; 12 and 28 not offered),
@@ -102,7 +95,7 @@ START_TEST(test_dhcp_build_reply_to_udhcpc_discover)
     ck_assert_uint_eq(t, DHCP_OFFER);
     uint32_t a;
     ck_assert_int_eq(dhcp_msg_get_addr(&m, DHCP_OPT_SERVER_ID, &a), 0);
-    ck_assert_uint_eq(a, ip4("192.0.2.1"));
+    ck_assert_uint_eq(a, test_ip4("192.0.2.1"));
     /* Everything after the end option is zero padding. */
     size_t end_at = DHCP_OPT_OFF;
     while (out[end_at] != DHCP_OPT_END)
@@ -126,9 +119,9 @@ START_TEST(test_dhcp_build_reply_header_by_type)
     memcpy(copy + 24, "\xc6\x33\x64\x01", 4);
     ck_assert_int_eq(dhcp_msg_parse(&req, copy, len), 0);
     struct dhcp_reply rep = {.type = DHCP_ACK,
-                             .server_id = ip4("192.0.2.1"),
-                             .yiaddr = ip4("192.0.2.103"),
-                             .siaddr = ip4("192.0.2.9"),
+                             .server_id = test_ip4("192.0.2.1"),
+                             .yiaddr = test_ip4("192.0.2.103"),
+                             .siaddr = test_ip4("192.0.2.9"),
                              .sname = (const uint8_t *)"boot.example",
                              .sname_len = 12,
                              .file = (const uint8_t *)"pxelinux.0",
@@ -138,10 +131,10 @@ START_TEST(test_dhcp_build_reply_header_by_type)
     struct dhcp_msg m;
     ck_assert_int_eq(dhcp_build_reply(&req, &rep, buf, sizeof(buf), &n), 0);
     ck_assert_int_eq(dhcp_msg_parse(&m, buf, n), 0);
-    ck_assert_uint_eq(m.ciaddr, ip4("192.0.2.103"));
+    ck_assert_uint_eq(m.ciaddr, test_ip4("192.0.2.103"));
     ck_assert_uint_eq(m.flags, DHCP_FLAG_BROADCAST);
-    ck_assert_uint_eq(m.giaddr, ip4("198.51.100.1"));
-    ck_assert_uint_eq(m.siaddr, ip4("192.0.2.9"));
+    ck_assert_uint_eq(m.giaddr, test_ip4("198.51.100.1"));
+    ck_assert_uint_eq(m.siaddr, test_ip4("192.0.2.9"));
     ck_assert_mem_eq(m.sname, "boot.example\0\0", 14);
     ck_assert_mem_eq(m.file, "pxelinux.0\0", 11);
     rep.type = DHCP_OFFER;
@@ -207,8 +200,8 @@ START_TEST(test_dhcp_build_reply_respects_max_size)
         {DHCP_OPT_DNS_SERVERS, false, v_dns, 8}, {77, false, mid, 100},
     };
     struct dhcp_reply rep = {.type = DHCP_ACK,
-                             .server_id = ip4("192.0.2.1"),
-                             .yiaddr = ip4("192.0.2.103"),
+                             .server_id = test_ip4("192.0.2.1"),
+                             .yiaddr = test_ip4("192.0.2.103"),
                              .opts = opts,
                              .nopts = 6};
     uint8_t buf[2000];
@@ -288,8 +281,8 @@ START_TEST(test_dhcp_build_reply_size_sweep)
         const struct dhcp_opt_val opts[] = {{DHCP_OPT_SUBNET_MASK, true, v_mask, 4},
                                             {77, false, val, sz}};
         struct dhcp_reply rep = {.type = DHCP_OFFER,
-                                 .server_id = ip4("192.0.2.1"),
-                                 .yiaddr = ip4("192.0.2.103"),
+                                 .server_id = test_ip4("192.0.2.1"),
+                                 .yiaddr = test_ip4("192.0.2.103"),
                                  .opts = opts,
                                  .nopts = 2};
         uint8_t buf[1500];
@@ -323,8 +316,8 @@ START_TEST(test_dhcp_build_reply_prl_255)
     struct dhcp_msg req, m;
     ck_assert_int_eq(dhcp_msg_parse(&req, rq, len), 0);
     struct dhcp_reply rep = {.type = DHCP_OFFER,
-                             .server_id = ip4("192.0.2.1"),
-                             .yiaddr = ip4("192.0.2.103"),
+                             .server_id = test_ip4("192.0.2.1"),
+                             .yiaddr = test_ip4("192.0.2.103"),
                              .opts = cands,
                              .nopts = sizeof(cands) / sizeof(cands[0])};
     uint8_t buf[1500];
@@ -357,9 +350,9 @@ START_TEST(test_dhcp_build_reply_round_trip)
         struct dhcp_msg req, m;
         ck_assert_int_eq(dhcp_msg_parse(&req, rq, len), 0);
         struct dhcp_reply rep = {.type = r % 2 ? DHCP_ACK : DHCP_OFFER,
-                                 .server_id = ip4("192.0.2.1"),
-                                 .yiaddr = ip4("192.0.2.103"),
-                                 .siaddr = ip4("192.0.2.2"),
+                                 .server_id = test_ip4("192.0.2.1"),
+                                 .yiaddr = test_ip4("192.0.2.103"),
+                                 .siaddr = test_ip4("192.0.2.2"),
                                  .file = (const uint8_t *)"boot",
                                  .file_len = 4,
                                  .opts = opts,
@@ -420,8 +413,8 @@ START_TEST(test_dhcp_build_reply_to_inform)
     struct dhcp_msg req, m;
     ck_assert_int_eq(dhcp_msg_parse(&req, inf, len), 0);
     struct dhcp_reply rep = {.type = DHCP_ACK,
-                             .server_id = ip4("192.0.2.1"),
-                             .yiaddr = ip4("192.0.2.103"),
+                             .server_id = test_ip4("192.0.2.1"),
+                             .yiaddr = test_ip4("192.0.2.103"),
                              .opts = cands,
                              .nopts = sizeof(cands) / sizeof(cands[0])};
     uint8_t buf[600];
@@ -429,7 +422,7 @@ START_TEST(test_dhcp_build_reply_to_inform)
     ck_assert_int_eq(dhcp_build_reply(&req, &rep, buf, sizeof(buf), &n), 0);
     ck_assert_int_eq(dhcp_msg_parse(&m, buf, n), 0);
     ck_assert_uint_eq(m.yiaddr, 0);
-    ck_assert_uint_eq(m.ciaddr, ip4("192.0.2.103"));
+    ck_assert_uint_eq(m.ciaddr, test_ip4("192.0.2.103"));
     static const uint8_t want[] = {53, 54, 1, 3, 6, 15, 42};
     uint8_t codes[32];
     ck_assert_uint_eq(codes_of(&m, codes, sizeof(codes)), sizeof(want));
@@ -452,9 +445,9 @@ static struct dhcp_request base_request(uint8_t type, enum dhcp_req_state st)
                               .htype = 1,
                               .hlen = 6,
                               .chaddr = {2, 0, 0, 0, 0, 1},
-                              .ciaddr = ip4("192.0.2.103"),
-                              .requested = ip4("192.0.2.103"),
-                              .server_id = ip4("192.0.2.1"),
+                              .ciaddr = test_ip4("192.0.2.103"),
+                              .requested = test_ip4("192.0.2.103"),
+                              .server_id = test_ip4("192.0.2.1"),
                               .client_id = cid,
                               .client_id_len = sizeof(cid),
                               .host_name = (const uint8_t *)"labnet",
@@ -503,7 +496,7 @@ START_TEST(test_dhcp_build_request_table5)
         ck_assert_uint_eq(t, rows[i].type);
         ck_assert_uint_eq(m.op, DHCP_OP_REQUEST);
         ck_assert_uint_eq(m.xid, 0xa1b2c3d4u);
-        ck_assert_uint_eq(m.ciaddr, rows[i].ciaddr ? ip4("192.0.2.103") : 0);
+        ck_assert_uint_eq(m.ciaddr, rows[i].ciaddr ? test_ip4("192.0.2.103") : 0);
         ck_assert_uint_eq(m.yiaddr, 0);
         ck_assert_uint_eq(m.siaddr, 0);
         ck_assert_uint_eq(m.giaddr, 0);

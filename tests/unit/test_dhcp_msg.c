@@ -17,13 +17,6 @@ static uint8_t *load_hex(const char *name, size_t *len)
     return test_load_hex("dhcp", name, ".hex", len);
 }
 
-static uint32_t ip4(const char *s)
-{
-    struct in_addr a;
-    ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
-    return a.s_addr;
-}
-
 /* A 240-byte request header (xid 0x01020304, chaddr 02:00:00:00:00:01) and
  * cookie, followed by opts[0..n), in an exact-size allocation. */
 static uint8_t *mk_msg(const uint8_t *opts, size_t n, size_t *len)
@@ -139,9 +132,9 @@ START_TEST(test_dhcp_msg_parse_udhcpc_request)
     ck_assert_uint_eq(t, DHCP_REQUEST);
     uint32_t a;
     ck_assert_int_eq(dhcp_msg_get_addr(&m, DHCP_OPT_REQUESTED_ADDR, &a), 0);
-    ck_assert_uint_eq(a, ip4("192.0.2.103"));
+    ck_assert_uint_eq(a, test_ip4("192.0.2.103"));
     ck_assert_int_eq(dhcp_msg_get_addr(&m, DHCP_OPT_SERVER_ID, &a), 0);
-    ck_assert_uint_eq(a, ip4("192.0.2.1"));
+    ck_assert_uint_eq(a, test_ip4("192.0.2.1"));
     ck_assert_uint_eq(m.ciaddr, 0);
     free(b);
 }
@@ -169,16 +162,16 @@ START_TEST(test_dhcp_msg_parse_dhclient_messages)
     ck_assert_uint_eq(t, DHCP_REQUEST);
     uint32_t a;
     ck_assert_int_eq(dhcp_msg_get_addr(&m, DHCP_OPT_REQUESTED_ADDR, &a), 0);
-    ck_assert_uint_eq(a, ip4("192.0.2.103"));
+    ck_assert_uint_eq(a, test_ip4("192.0.2.103"));
     free(b);
 
     b = load_hex("dhclient-4.4.3-P1-release", &len);
     ck_assert_int_eq(dhcp_msg_parse(&m, b, len), 0);
     ck_assert_int_eq(dhcp_msg_type(&m, &t), 0);
     ck_assert_uint_eq(t, DHCP_RELEASE);
-    ck_assert_uint_eq(m.ciaddr, ip4("192.0.2.103"));
+    ck_assert_uint_eq(m.ciaddr, test_ip4("192.0.2.103"));
     ck_assert_int_eq(dhcp_msg_get_addr(&m, DHCP_OPT_SERVER_ID, &a), 0);
-    ck_assert_uint_eq(a, ip4("192.0.2.1"));
+    ck_assert_uint_eq(a, test_ip4("192.0.2.1"));
     ck_assert(!dhcp_msg_opt_has(&m, DHCP_OPT_REQUESTED_ADDR));
     free(b);
 }
@@ -197,16 +190,16 @@ START_TEST(test_dhcp_msg_parse_udhcpd_replies)
         struct dhcp_msg m;
         ck_assert_int_eq(dhcp_msg_parse(&m, b, len), 0);
         ck_assert_uint_eq(m.op, DHCP_OP_REPLY);
-        ck_assert_uint_eq(m.yiaddr, ip4("192.0.2.103"));
+        ck_assert_uint_eq(m.yiaddr, test_ip4("192.0.2.103"));
         ck_assert_mem_eq(m.chaddr, chaddr_cap, DHCP_CHADDR_LEN);
         uint8_t t;
         ck_assert_int_eq(dhcp_msg_type(&m, &t), 0);
         ck_assert_uint_eq(t, types[i]);
         uint32_t a, v;
         ck_assert_int_eq(dhcp_msg_get_addr(&m, DHCP_OPT_SERVER_ID, &a), 0);
-        ck_assert_uint_eq(a, ip4("192.0.2.1"));
+        ck_assert_uint_eq(a, test_ip4("192.0.2.1"));
         ck_assert_int_eq(dhcp_msg_get_addr(&m, DHCP_OPT_SUBNET_MASK, &a), 0);
-        ck_assert_uint_eq(a, ip4("255.255.255.0"));
+        ck_assert_uint_eq(a, test_ip4("255.255.255.0"));
         ck_assert_int_eq(dhcp_msg_get_u32(&m, DHCP_OPT_LEASE_TIME, &v), 0);
         ck_assert_uint_eq(v, 3600);
         ck_assert_int_eq(dhcp_msg_get_u32(&m, DHCP_OPT_T1, &v), -ENOENT);
@@ -217,12 +210,12 @@ START_TEST(test_dhcp_msg_parse_udhcpd_replies)
         ck_assert_int_eq(dhcp_msg_opt_get(&m, DHCP_OPT_ROUTERS, NULL, 0, &val, &n), 0);
         ck_assert_int_eq(dhcp_opt_addrs_decode(val, n, list, 4, &n), 0);
         ck_assert_uint_eq(n, 1);
-        ck_assert_uint_eq(list[0], ip4("192.0.2.1"));
+        ck_assert_uint_eq(list[0], test_ip4("192.0.2.1"));
         ck_assert_int_eq(dhcp_msg_opt_get(&m, DHCP_OPT_DNS_SERVERS, NULL, 0, &val, &n), 0);
         ck_assert_int_eq(dhcp_opt_addrs_decode(val, n, list, 4, &n), 0);
         ck_assert_uint_eq(n, 2);
-        ck_assert_uint_eq(list[0], ip4("192.0.2.53"));
-        ck_assert_uint_eq(list[1], ip4("192.0.2.54"));
+        ck_assert_uint_eq(list[0], test_ip4("192.0.2.53"));
+        ck_assert_uint_eq(list[1], test_ip4("192.0.2.54"));
         ck_assert_int_eq(dhcp_msg_opt_get(&m, DHCP_OPT_DOMAIN_NAME, NULL, 0, &val, &n), 0);
         ck_assert_int_eq(dhcp_opt_text_decode(val, n, &text, &tl), 0);
         ck_assert_uint_eq(tl, 11);
@@ -235,9 +228,9 @@ START_TEST(test_dhcp_msg_parse_udhcpd_replies)
         ck_assert_int_eq(dhcp_msg_opt_get(&m, DHCP_OPT_CLASSLESS_ROUTES, NULL, 0, &val, &n), 0);
         ck_assert_int_eq(dhcp_opt_routes_decode(val, n, rt, 2, &n), 0);
         ck_assert_uint_eq(n, 1);
-        ck_assert_uint_eq(rt[0].dest, ip4("198.51.100.0"));
+        ck_assert_uint_eq(rt[0].dest, test_ip4("198.51.100.0"));
         ck_assert_uint_eq(rt[0].prefix, 24);
-        ck_assert_uint_eq(rt[0].router, ip4("192.0.2.1"));
+        ck_assert_uint_eq(rt[0].router, test_ip4("192.0.2.1"));
         free(b);
     }
 }

@@ -7,13 +7,6 @@
 #include "common/dhcp_opt.h"
 #include "testutil.h"
 
-static uint32_t ip4(const char *s)
-{
-    struct in_addr a;
-    ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
-    return a.s_addr;
-}
-
 START_TEST(test_dhcp_opt_addrs)
 {
     static const uint8_t v[] = {192, 0, 2, 53, 192, 0, 2, 54, 192, 0, 2, 55};
@@ -22,12 +15,12 @@ START_TEST(test_dhcp_opt_addrs)
     size_t n = 99;
     ck_assert_int_eq(dhcp_opt_addrs_decode(b, sizeof(v), out, 4, &n), 0);
     ck_assert_uint_eq(n, 3);
-    ck_assert_uint_eq(out[0], ip4("192.0.2.53"));
-    ck_assert_uint_eq(out[2], ip4("192.0.2.55"));
+    ck_assert_uint_eq(out[0], test_ip4("192.0.2.53"));
+    ck_assert_uint_eq(out[2], test_ip4("192.0.2.55"));
     /* More than the caller holds: the first ones, in order of preference. */
     ck_assert_int_eq(dhcp_opt_addrs_decode(b, sizeof(v), out, 2, &n), 0);
     ck_assert_uint_eq(n, 2);
-    ck_assert_uint_eq(out[1], ip4("192.0.2.54"));
+    ck_assert_uint_eq(out[1], test_ip4("192.0.2.54"));
     for (size_t len = 0; len < sizeof(v); len++) {
         uint8_t *p = test_exact_copy(v, len);
         int rc = dhcp_opt_addrs_decode(p, len, out, 4, &n);
@@ -256,9 +249,9 @@ START_TEST(test_dhcp_opt_routes_rfc3442_examples)
     ck_assert_int_eq(dhcp_opt_routes_decode(b, sizeof(wire), rt, 6, &n), 0);
     ck_assert_uint_eq(n, 6);
     for (size_t i = 0; i < 6; i++) {
-        ck_assert_uint_eq(rt[i].dest, ip4(dest[i]));
+        ck_assert_uint_eq(rt[i].dest, test_ip4(dest[i]));
         ck_assert_uint_eq(rt[i].prefix, prefix[i]);
-        ck_assert_uint_eq(rt[i].router, ip4("192.0.2.1"));
+        ck_assert_uint_eq(rt[i].router, test_ip4("192.0.2.1"));
     }
     /* Round trip to the same bytes. */
     uint8_t out[64];
@@ -302,13 +295,14 @@ START_TEST(test_dhcp_opt_routes_hostile)
         -EBADMSG);
     ck_assert_int_eq(
         dhcp_opt_routes_decode((const uint8_t *)"\x09\x0a\x80\xc0\x00\x02\x01", 7, rt, 4, &n), 0);
-    ck_assert_uint_eq(rt[0].dest, ip4("10.128.0.0"));
+    ck_assert_uint_eq(rt[0].dest, test_ip4("10.128.0.0"));
     ck_assert_int_eq(dhcp_opt_routes_decode(NULL, 0, rt, 4, &n), -EBADMSG);
     /* Encoder refuses what the decoder refuses. */
     uint8_t out[16];
     struct wire_wr w;
     wire_wr_init(&w, out, sizeof(out));
-    struct dhcp_route r = {.dest = ip4("10.192.0.0"), .prefix = 9, .router = ip4("192.0.2.1")};
+    struct dhcp_route r = {
+        .dest = test_ip4("10.192.0.0"), .prefix = 9, .router = test_ip4("192.0.2.1")};
     ck_assert_int_eq(dhcp_opt_routes_encode(&w, &r, 1), -EINVAL);
     r.prefix = 33;
     r.dest = 0;

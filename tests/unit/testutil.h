@@ -3,6 +3,7 @@
 #ifndef LABNET_TESTUTIL_H
 #define LABNET_TESTUTIL_H
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,14 @@ static inline void *test_exact_copy(const void *src, size_t n)
     if (n)
         memcpy(p, src, n);
     return p;
+}
+
+/* An IPv4 address in network order (as the DHCP codec keeps them). */
+static inline uint32_t test_ip4(const char *s)
+{
+    struct in_addr a;
+    ck_assert_int_eq(inet_pton(AF_INET, s, &a), 1);
+    return a.s_addr;
 }
 
 /* Decodes C-style escapes (\r \n \t \xHH, and \ before any other byte)
