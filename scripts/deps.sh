@@ -16,6 +16,7 @@ test_pkgs=(
     check clang libclang-rt-14-dev clang-format clang-tidy cppcheck node-llhttp
     procps psmisc
     bind9-dnsutils curl udhcpc
+    nsd isc-dhcp-client dhcpcd5 isc-dhcp-relay mandoc
 )
 
 what=${1:-all}
