@@ -922,10 +922,17 @@ int handler_request(const struct handler_ctx *ctx, const char *buf, size_t len,
     info->keep_alive = req->keep_alive && !ctx->stopping;
     info->body_chunked = req->body == HTTP_BODY_CHUNKED;
     info->body_len = req->body == HTTP_BODY_LENGTH ? req->content_length : 0;
+    /* A client that sent "Expect: 100-continue" waits for our word before
+     * sending its body.  No resource here needs a body, so the final status
+     * goes out at once instead of 100 (RFC 9110 10.1.1), sparing the upload;
+     * but the client may then send the body or not, so the bytes after the
+     * head can't be told apart: the connection closes after the answer,
+     * rather than risk reading a body as the next request. */
+    bool unsent_body = req->expect_continue && (info->body_len > 0 || info->body_chunked);
     /* Every reason to close after this response, decided here so the head
      * says "Connection: close" whenever the connection will close. */
     r->close = !info->keep_alive || info->body_chunked || info->body_len > HANDLER_DISCARD_MAX ||
-               ctx->n_requests + 1 >= ctx->conf->max_keepalive_requests;
+               unsent_body || ctx->n_requests + 1 >= ctx->conf->max_keepalive_requests;
     bool v10_ka = req->version == 10 && info->keep_alive;
     bool head_only = req->meth == HTTP_M_HEAD;
 

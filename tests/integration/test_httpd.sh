@@ -206,6 +206,14 @@ h405=$(curl_h /digits.txt -X POST -d x)
 check "POST -> 405 with Allow" hasall "$h405" '^HTTP/1.1 405' '^Allow: GET, HEAD, OPTIONS$'
 check "DELETE -> 405" [ "$(status /digits.txt -X DELETE)" = 405 ]
 check "unknown method -> 501" [ "$(status /digits.txt -X BREW)" = 501 ]
+head -c 200000 /dev/zero >"$tmp/upload"
+# Expect: 100-continue with a body: the final status at once (curl would
+# otherwise wait its 5 s expect timeout and then upload), and a close.
+e100=$(in_ns curl -s -o /dev/null -D - -w 'time=%{time_total}\n' --expect100-timeout 5 \
+    -H 'Expect: 100-continue' --data-binary @"$tmp/upload" "$url/digits.txt" | tr -d '\r')
+check "Expect: 100-continue -> 405 at once, connection closed" \
+    hasall "$e100" '^HTTP/1.1 405' '^Connection: close$' '^time=[0-2]\.'
+check "Expect: 100-continue -> no interim 100" [ "$(count "$e100" 'HTTP/1.1 100')" = 0 ]
 check "OPTIONS -> Allow" grep -q '^Allow: GET, HEAD, OPTIONS' <<<"$(curl_h /digits.txt -X OPTIONS)"
 
 # --- connections: keep-alive, pipelining, framing attacks (raw bytes) ---

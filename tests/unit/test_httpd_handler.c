@@ -223,6 +223,20 @@ START_TEST(test_httpd_handler_methods_and_errors)
     ck_assert_int_eq(res.r.status, 405);
     HAS(&res, "Allow: GET, HEAD, OPTIONS\r\n");
     ck_assert_uint_eq(res.info.body_len, 3); /* the connection discards it */
+    ck_assert(!res.r.close);
+    done(&res);
+    /* Expect: 100-continue: the final answer at once, no 100, and a close,
+     * since the client may or may not send the body after it. */
+    run("POST /digits.txt HTTP/1.1\r\nHost: lab\r\nContent-Length: 3\r\n"
+        "Expect: 100-continue\r\n\r\n",
+        &res);
+    ck_assert_int_eq(res.r.status, 405);
+    ck_assert(res.r.close);
+    HAS(&res, "Connection: close\r\n");
+    done(&res);
+    run("GET /digits.txt HTTP/1.1\r\nHost: lab\r\nExpect: 100-continue\r\n\r\n", &res);
+    ck_assert_int_eq(res.r.status, 200);
+    ck_assert(!res.r.close); /* no body announced: nothing ambiguous */
     done(&res);
     run("BREW /pot HTTP/1.1\r\nHost: lab\r\n\r\n", &res);
     ck_assert_int_eq(res.r.status, 501);
