@@ -254,7 +254,9 @@ int dns_rr_opt(const struct dns_msg *m, const struct dns_rr *rr, struct dns_edns
 int dns_edns_opt_next(struct wire_rd *it, uint16_t *code, const uint8_t **data, uint16_t *len);
 
 /* Validates rr's RDATA by its type, as dns_msg_parse() does: the typed-view
- * types exactly, any other type as opaque.  0 or -EBADMSG. */
+ * types exactly, any other type as opaque; empty RDATA of class ANY or NONE
+ * (DNS UPDATE, RFC 2136 2.4-2.5) is accepted for every type but OPT.
+ * 0 or -EBADMSG. */
 int dns_rr_check(const struct dns_msg *m, const struct dns_rr *rr);
 
 /* True for the types whose RDATA names may be compressed (RFC 3597 4: the
