@@ -31,29 +31,34 @@ if(NOT DEFINED LABNET_SYSTEMD_UNITDIR)
 endif()
 
 # Units: systemd/*.in configured at install time with the prefix then in
-# force.  A daemon's units are installed whether or not the daemon is built
-# in this tree, so a package always carries the whole suite's units; a unit
-# whose program is missing only fails when started.
+# force, each install in a folder of its own (named by prefix and DESTDIR), so
+# concurrent installs with different prefixes never mix.  A daemon's units
+# are installed whether or not the daemon is built in this tree, so a
+# package always carries the whole suite's units; a unit whose program is
+# missing only fails when started.
 file(GLOB _unit_templates CONFIGURE_DEPENDS
     ${CMAKE_SOURCE_DIR}/systemd/*.service.in ${CMAKE_SOURCE_DIR}/systemd/*.socket.in)
-set(_unit_out ${CMAKE_BINARY_DIR}/systemd)
-set(_unit_files "")
-foreach(t ${_unit_templates})
-    get_filename_component(n ${t} NAME)
-    string(REGEX REPLACE "\\.in$" "" n ${n})
-    list(APPEND _unit_files ${_unit_out}/${n})
-endforeach()
+if(IS_ABSOLUTE "${LABNET_SYSTEMD_UNITDIR}")
+    set(_unit_dest "${LABNET_SYSTEMD_UNITDIR}")
+else()
+    set(_unit_dest "\${CMAKE_INSTALL_PREFIX}/${LABNET_SYSTEMD_UNITDIR}")
+endif()
 install(CODE "
     set(SBINDIR \"\${CMAKE_INSTALL_PREFIX}/sbin\")
     set(BINDIR \"\${CMAKE_INSTALL_PREFIX}/bin\")
     set(CONFDIR \"${LABNET_CONFDIR}\")
+    string(MD5 _h \"\$ENV{DESTDIR}|\${CMAKE_INSTALL_PREFIX}\")
+    set(_out \"${CMAKE_BINARY_DIR}/systemd/\${_h}\")
+    set(_units \"\")
     foreach(t ${_unit_templates})
         get_filename_component(n \${t} NAME)
         string(REGEX REPLACE \"\\\\.in$\" \"\" n \${n})
-        configure_file(\${t} ${_unit_out}/\${n} @ONLY)
+        configure_file(\${t} \${_out}/\${n} @ONLY)
+        list(APPEND _units \${_out}/\${n})
     endforeach()
+    file(INSTALL DESTINATION \"${_unit_dest}\" TYPE FILE
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ FILES \${_units})
 ")
-install(FILES ${_unit_files} DESTINATION ${LABNET_SYSTEMD_UNITDIR})
 
 # Default configurations: every conf/*.conf, so each daemon's file is
 # picked up as it lands.  The Debian package marks them as conffiles.

@@ -145,13 +145,10 @@ static void run_child(char **cmd, const int *fds, int n_fds, bool wrong_pid, con
 static void read_notify(int fd)
 {
     char buf[4096];
-    union {
-        struct cmsghdr align;
-        char space[CMSG_SPACE(sizeof(struct ucred))];
-    } ctl;
+    _Alignas(struct cmsghdr) char ctl[CMSG_SPACE(sizeof(struct ucred))];
     struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
     struct msghdr mh = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl, .msg_controllen = sizeof(ctl)};
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
     ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
     if (n < 0)
         return;
@@ -168,7 +165,7 @@ static void read_notify(int fd)
         if (buf[i] == '\n' || buf[i] == '\r')
             buf[i] = ' ';
     printf("NOTIFY %ld %s\n", sender, buf);
-    fflush(stdout);
+    (void)fflush(stdout);
 }
 
 int main(int argc, char **argv)
@@ -246,7 +243,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < n_fds; i++)
         close(fds[i]);
     printf("PID %ld\n", (long)pid);
-    fflush(stdout);
+    (void)fflush(stdout);
 
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);

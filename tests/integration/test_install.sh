@@ -126,7 +126,7 @@ if ! cpack -G DEB -B "$pkgdir" --config "$build/CPackConfig.cmake" >"$tmp/cpack.
     echo "$pass passed, $fail failed"
     exit 1
 fi
-deb=$(ls "$pkgdir"/labnet_*.deb 2>/dev/null | head -1)
+deb=$(find "$pkgdir" -maxdepth 1 -name "labnet_*.deb" | head -1)
 check "cpack built a .deb" [ -f "$deb" ]
 echo "package: $(basename "$deb")"
 info=$(dpkg-deb -I "$deb")

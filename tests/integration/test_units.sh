@@ -10,8 +10,6 @@
 # daemon's shipped configuration listens on, and negative controls: a
 # weakened unit must score above 2.0 and a misspelt key must fail verify.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/../.." && pwd)
 build=${1:?usage: test_units.sh BUILD_DIR}
 command -v systemd-analyze >/dev/null ||
     { echo "SKIP: systemd-analyze is not installed (Debian package systemd)"; exit 77; }
@@ -36,7 +34,7 @@ unitdir=$(grep -oE '/[^ ]*/systemd/system/labnet-[a-z]+\.(service|socket)$' "$tm
 [ -n "$unitdir" ] || { echo "FAIL: no units were installed"; exit 1; }
 mapfile -t units < <(cd "$root$unitdir" && ls labnet-*.service labnet-*.socket)
 echo "units in $unitdir: ${units[*]}"
-[ "${#units[@]}" -ge 5 ] && ok "5 units or more installed" || bad "expected at least 5 units"
+if [ "${#units[@]}" -ge 5 ]; then ok "5 units or more installed"; else bad "expected at least 5 units"; fi
 
 # systemd's own units (sysinit.target and the like) for verify's
 # dependency checks, beside ours in the temporary root.
@@ -119,9 +117,10 @@ for u in "${units[@]}"; do
         echo "note: $u: no shipped $d.conf yet; addresses not compared"
         continue
     fi
-    listen=$(sed -nE 's/^listen[[:space:]]*=[[:space:]]*//p' "$conf" | tr ',' ' ')
+    # One space-separated line, with a space at each end, to match words in.
+    listen=" $(sed -nE 's/^listen[[:space:]]*=[[:space:]]*//p' "$conf" | tr ',\t\n' '   ' | tr -s ' ') "
     for a in $(sed -nE 's/^Listen(Stream|Datagram)=//p' "$root$unitdir/$u" | sort -u); do
-        if [[ " $(echo $listen) " == *" $a "* ]]; then
+        if [[ "$listen" == *" $a "* ]]; then
             ok "$u: $a is in $d.conf's listen"
         else
             bad "$u: $a is not among $d.conf's listen addresses ($listen)"
