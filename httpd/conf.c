@@ -111,7 +111,15 @@ static void get_cookies(struct cfg *cfg, struct httpd_conf *c)
     c->cookie_max_age_s = 365ull * 86400;
     c->cookie_httponly = true;
     c->cookie_samesite = HTTP_COOKIE_SAMESITE_LAX;
-    snprintf(c->cookie_key_file, sizeof(c->cookie_key_file), "/var/lib/labnet/httpd-cookie.key");
+    /* Under systemd the key lives in the service's state directory
+     * (STATE_DIRECTORY; the first of a colon-separated list). */
+    const char *sd = getenv("STATE_DIRECTORY");
+    if (sd && sd[0] == '/')
+        snprintf(c->cookie_key_file, sizeof(c->cookie_key_file), "%.*s/httpd-cookie.key",
+                 (int)strcspn(sd, ":"), sd);
+    else
+        snprintf(c->cookie_key_file, sizeof(c->cookie_key_file),
+                 "/var/lib/labnet/httpd-cookie.key");
     cfg_section_known(cfg, "cookies");
     cfg_get_bool(cfg, "cookies", "enabled", &c->cookie_enabled);
     if (cfg_get_str(cfg, "cookies", "name", &v) == 0) {
