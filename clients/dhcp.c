@@ -209,9 +209,8 @@ static void unconfigure(struct client *c)
         return;
     int prefix = dhcpc_lease_prefix(c->cfg.mask);
     int rc;
-    if (c->cfg.n_routers && (rc = dhcpc_nl_route_del(c->ifindex, c->cfg.routers[0],
-                                                     c->o.metric)) != 0 &&
-        rc != -ESRCH)
+    if (c->cfg.n_routers &&
+        (rc = dhcpc_nl_route_del(c->ifindex, c->cfg.routers[0], c->o.metric)) != 0 && rc != -ESRCH)
         log_warn("removing the default route: %s", strerror(-rc));
     rc = dhcpc_nl_addr_del(c->ifindex, c->cfg.addr, prefix);
     if (rc != 0 && rc != -EADDRNOTAVAIL)
@@ -236,8 +235,8 @@ static void configure(struct client *c, const struct dhcpc_lease *l)
     }
     c->applied = true;
     c->cfg = *l;
-    if (l->n_routers && (rc = dhcpc_nl_route_add(c->ifindex, l->routers[0], l->addr,
-                                                 c->o.metric)) != 0)
+    if (l->n_routers &&
+        (rc = dhcpc_nl_route_add(c->ifindex, l->routers[0], l->addr, c->o.metric)) != 0)
         log_warn("adding the default route via the lease's router: %s", strerror(-rc));
 }
 
@@ -289,8 +288,7 @@ static void on_event(struct client *c, enum dhcpc_event ev)
     case DHCPC_EV_NAK:
     case DHCPC_EV_EXPIRED:
         if (ev == DHCPC_EV_NAK) {
-            fprintf(stderr, "labnet-dhcp: %s: the server refused the lease (NAK)\n",
-                    c->o.ifname);
+            fprintf(stderr, "labnet-dhcp: %s: the server refused the lease (NAK)\n", c->o.ifname);
             run_script(c, "nak", NULL);
         } else {
             fprintf(stderr, "labnet-dhcp: %s: the lease expired\n", c->o.ifname);
@@ -735,14 +733,13 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     c.raw_fd = dhcpc_raw_open(c.ifindex);
     if (c.raw_fd < 0) {
-        fprintf(stderr, "labnet-dhcp: packet socket on %s: %s%s\n", c.o.ifname,
-                strerror(-c.raw_fd), c.raw_fd == -EPERM ? " (needs CAP_NET_RAW)" : "");
+        fprintf(stderr, "labnet-dhcp: packet socket on %s: %s%s\n", c.o.ifname, strerror(-c.raw_fd),
+                c.raw_fd == -EPERM ? " (needs CAP_NET_RAW)" : "");
         return EXIT_SYS;
     }
     c.udp_fd = dhcpc_udp_open(c.o.ifname);
     if (c.udp_fd < 0)
-        log_info("UDP socket on port 68: %s; unicast goes out as broadcast",
-                 strerror(-c.udp_fd));
+        log_info("UDP socket on port 68: %s; unicast goes out as broadcast", strerror(-c.udp_fd));
 
     uv_loop_init(&c.loop);
     uv_poll_init(&c.loop, &c.poll, c.raw_fd);

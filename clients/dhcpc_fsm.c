@@ -14,8 +14,8 @@
 /* What we ask for (option 55): mask, routers, DNS, host and domain name,
  * broadcast, NTP, lease time, T1, T2. */
 static const uint8_t prl[] = {
-    DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTERS,     DHCP_OPT_DNS_SERVERS, DHCP_OPT_HOST_NAME,
-    DHCP_OPT_DOMAIN_NAME, DHCP_OPT_BROADCAST,   DHCP_OPT_NTP_SERVERS, DHCP_OPT_LEASE_TIME,
+    DHCP_OPT_SUBNET_MASK, DHCP_OPT_ROUTERS,   DHCP_OPT_DNS_SERVERS, DHCP_OPT_HOST_NAME,
+    DHCP_OPT_DOMAIN_NAME, DHCP_OPT_BROADCAST, DHCP_OPT_NTP_SERVERS, DHCP_OPT_LEASE_TIME,
     DHCP_OPT_T1,          DHCP_OPT_T2,
 };
 
@@ -291,8 +291,7 @@ void dhcpc_timer(struct dhcpc *c, uint64_t now, struct dhcpc_out *out)
     case DHCPC_ST_REQUESTING:
     case DHCPC_ST_INFORMING:
         if (one_shot_over(c, now) ||
-            (c->sent >= c->conf.tries &&
-             (!c->conf.persist || c->state == DHCPC_ST_INFORMING))) {
+            (c->sent >= c->conf.tries && (!c->conf.persist || c->state == DHCPC_ST_INFORMING))) {
             fail(c, DHCPC_EV_TIMEOUT, out);
             break;
         }
@@ -305,9 +304,10 @@ void dhcpc_timer(struct dhcpc *c, uint64_t now, struct dhcpc_out *out)
             c->timer_at = now + c->conf.backoff_max_ms;
             break;
         }
-        build(c, now, c->state == DHCPC_ST_INFORMING  ? DHCP_INFORM
-                      : c->state == DHCPC_ST_SELECTING ? DHCP_DISCOVER
-                                                       : DHCP_REQUEST,
+        build(c, now,
+              c->state == DHCPC_ST_INFORMING   ? DHCP_INFORM
+              : c->state == DHCPC_ST_SELECTING ? DHCP_DISCOVER
+                                               : DHCP_REQUEST,
               out);
         c->timer_at = retransmit_at(c, now);
         break;
@@ -344,8 +344,7 @@ void dhcpc_timer(struct dhcpc *c, uint64_t now, struct dhcpc_out *out)
             new_exchange(c, now);
         }
         build(c, now, DHCP_REQUEST, out);
-        c->timer_at =
-            halfway_at(c, now, c->state == DHCPC_ST_RENEWING ? c->t2_at : c->expire_at);
+        c->timer_at = halfway_at(c, now, c->state == DHCPC_ST_RENEWING ? c->t2_at : c->expire_at);
         break;
     default:
         c->timer_at = DHCPC_NO_TIMER;
@@ -493,9 +492,8 @@ void dhcpc_input(struct dhcpc *c, uint64_t now, const uint8_t *buf, size_t len,
 
 const char *dhcpc_state_name(enum dhcpc_state s)
 {
-    static const char *const names[] = {"INIT",      "SELECTING", "REQUESTING",
-                                        "BOUND",     "RENEWING",  "REBINDING",
-                                        "INFORMING", "DONE",      "FAILED"};
+    static const char *const names[] = {"INIT",      "SELECTING", "REQUESTING", "BOUND", "RENEWING",
+                                        "REBINDING", "INFORMING", "DONE",       "FAILED"};
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 

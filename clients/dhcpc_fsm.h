@@ -64,14 +64,14 @@ enum dhcpc_event {
 /* Why a received datagram was ignored (for -v; never an error). */
 enum dhcpc_drop {
     DHCPC_DROP_NONE,
-    DHCPC_DROP_MALFORMED, /* dhcp_msg_parse refused it */
-    DHCPC_DROP_NOT_REPLY, /* op is not BOOTREPLY, or not DHCP (no 53) */
-    DHCPC_DROP_XID,       /* another exchange */
-    DHCPC_DROP_CHADDR,    /* another client */
+    DHCPC_DROP_MALFORMED,  /* dhcp_msg_parse refused it */
+    DHCPC_DROP_NOT_REPLY,  /* op is not BOOTREPLY, or not DHCP (no 53) */
+    DHCPC_DROP_XID,        /* another exchange */
+    DHCPC_DROP_CHADDR,     /* another client */
     DHCPC_DROP_UNEXPECTED, /* a type this state does not wait for */
-    DHCPC_DROP_SERVER,    /* from a server we did not choose */
-    DHCPC_DROP_BAD_OFFER, /* OFFER without server id or usable address */
-    DHCPC_DROP_BAD_ACK,   /* ACK without lease time or usable address */
+    DHCPC_DROP_SERVER,     /* from a server we did not choose */
+    DHCPC_DROP_BAD_OFFER,  /* OFFER without server id or usable address */
+    DHCPC_DROP_BAD_ACK,    /* ACK without lease time or usable address */
 };
 
 struct dhcpc_conf {
@@ -82,11 +82,11 @@ struct dhcpc_conf {
     /* Borrowed: they must outlive the machine. */
     const uint8_t *client_id; /* option 61 value, or NULL */
     size_t client_id_len;
-    const char *hostname; /* option 12 (and 81 when fqdn), or NULL */
-    bool fqdn;            /* send option 81 too (RFC 4702) */
-    bool broadcast_flag;  /* ask servers to broadcast replies (RFC 2131 4.1) */
-    uint32_t requested;   /* OBTAIN: option 50 in DISCOVER (--request) */
-    uint32_t ciaddr;      /* INFORM: our configured address */
+    const char *hostname;    /* option 12 (and 81 when fqdn), or NULL */
+    bool fqdn;               /* send option 81 too (RFC 4702) */
+    bool broadcast_flag;     /* ask servers to broadcast replies (RFC 2131 4.1) */
+    uint32_t requested;      /* OBTAIN: option 50 in DISCOVER (--request) */
+    uint32_t ciaddr;         /* INFORM: our configured address */
     struct dhcpc_lease prev; /* RENEW/REBIND/RELEASE/DECLINE: from the lease file */
     /* RFC 2131 section 4.1: first retransmission after 4 s, doubling up to
      * 64 s, each randomized by +-1 s.  Tests shorten all three. */
@@ -127,8 +127,8 @@ struct dhcpc {
     uint64_t start;        /* when the machine started (timeout_ms) */
     uint64_t last_request; /* last REQUEST sent: the lease counts from it */
     unsigned naks;
-    struct dhcpc_lease offer;  /* SELECTING: the chosen offer */
-    struct dhcpc_lease lease;  /* BOUND and after */
+    struct dhcpc_lease offer;         /* SELECTING: the chosen offer */
+    struct dhcpc_lease lease;         /* BOUND and after */
     uint64_t t1_at, t2_at, expire_at; /* absolute, DHCPC_NO_TIMER for infinite */
     uint64_t timer_at;
     enum dhcpc_event result; /* FAILED: DHCPC_EV_NAK or DHCPC_EV_TIMEOUT */

@@ -62,8 +62,7 @@ static void get_text(const struct dhcp_msg *m, uint8_t code, uint8_t *out, size_
     *out_len = tlen;
 }
 
-static void get_addrs(const struct dhcp_msg *m, uint8_t code, uint32_t *out, size_t cap,
-                      size_t *n)
+static void get_addrs(const struct dhcp_msg *m, uint8_t code, uint32_t *out, size_t cap, size_t *n)
 {
     uint8_t scratch[1024];
     const uint8_t *val;

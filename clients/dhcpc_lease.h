@@ -19,9 +19,9 @@
 
 #include "common/dhcp_msg.h"
 
-#define DHCPC_MAX_ROUTERS 4
-#define DHCPC_MAX_DNS     8
-#define DHCPC_TEXT_MAX    255 /* one option's worth (RFC 2132 section 2) */
+#define DHCPC_MAX_ROUTERS    4
+#define DHCPC_MAX_DNS        8
+#define DHCPC_TEXT_MAX       255         /* one option's worth (RFC 2132 section 2) */
 #define DHCPC_LEASE_INFINITE 0xffffffffu /* RFC 2131 section 3.3 */
 
 struct dhcpc_lease {

@@ -44,8 +44,8 @@ int dhcpc_nl_addr_msg(uint8_t *msg, size_t cap, bool add, int ifindex, uint32_t 
     memset(msg, 0, hdr);
     struct nlmsghdr nh = {
         .nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR,
-        .nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK |
-                                  (add ? NLM_F_CREATE | NLM_F_REPLACE : 0)),
+        .nlmsg_flags =
+            (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0)),
         .nlmsg_seq = seq,
     };
     struct ifaddrmsg ifa = {
@@ -83,8 +83,8 @@ static int route_msg(uint8_t *msg, size_t cap, bool add, int ifindex, uint32_t g
     memset(msg, 0, hdr);
     struct nlmsghdr nh = {
         .nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE,
-        .nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK |
-                                  (add ? NLM_F_CREATE | NLM_F_REPLACE : 0)),
+        .nlmsg_flags =
+            (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0)),
         .nlmsg_seq = seq,
     };
     struct rtmsg rt = {
