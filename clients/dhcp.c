@@ -113,19 +113,21 @@ static const char *ipstr(uint32_t a, char *b)
 static void show_sent(const struct client *c, const struct dhcpc_out *out)
 {
     struct dhcp_msg m;
-    char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+    char a[INET_ADDRSTRLEN];
     if (!c->verbose || dhcp_msg_parse(&m, out->pkt, out->pkt_len) != 0)
         return;
     uint32_t req = 0, sid = 0;
     (void)dhcp_msg_get_addr(&m, DHCP_OPT_REQUESTED_ADDR, &req);
     (void)dhcp_msg_get_addr(&m, DHCP_OPT_SERVER_ID, &sid);
-    fprintf(stderr, "%s", type_name(out->pkt_type));
+    (void)fprintf(stderr, "%s", type_name(out->pkt_type));
     if (req || m.ciaddr)
-        fprintf(stderr, " %s", ipstr(req ? req : m.ciaddr, a));
-    if (sid)
-        fprintf(stderr, " server %s", ipstr(sid, b));
-    fprintf(stderr, " xid=0x%08x ->%s%s\n", m.xid, out->unicast ? " " : " broadcast",
-            out->unicast ? ipstr(out->dst, a) : "");
+        (void)fprintf(stderr, " %s", ipstr(req ? req : m.ciaddr, a));
+    if (sid) {
+        char b[INET_ADDRSTRLEN];
+        (void)fprintf(stderr, " server %s", ipstr(sid, b));
+    }
+    (void)fprintf(stderr, " xid=0x%08x ->%s%s\n", m.xid, out->unicast ? " " : " broadcast",
+                  out->unicast ? ipstr(out->dst, a) : "");
 }
 
 static void show_received(const struct client *c, const uint8_t *p, size_t n, uint32_t src,
@@ -133,11 +135,11 @@ static void show_received(const struct client *c, const uint8_t *p, size_t n, ui
 {
     struct dhcp_msg m;
     uint8_t t = 0;
-    char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+    char b[INET_ADDRSTRLEN];
     /* Replies to other clients on the segment are noise at -v. */
     if (out->drop != DHCPC_DROP_NONE) {
         if (c->debug)
-            fprintf(stderr, "<- (ignored: %s)\n", dhcpc_drop_name(out->drop));
+            (void)fprintf(stderr, "<- (ignored: %s)\n", dhcpc_drop_name(out->drop));
         return;
     }
     if (!c->verbose || dhcp_msg_parse(&m, p, n) != 0)
@@ -145,13 +147,15 @@ static void show_received(const struct client *c, const uint8_t *p, size_t n, ui
     (void)dhcp_msg_type(&m, &t);
     uint32_t sid = src, lease = 0;
     (void)dhcp_msg_get_addr(&m, DHCP_OPT_SERVER_ID, &sid);
-    fprintf(stderr, "<- %s", type_name(t));
-    if (m.yiaddr)
-        fprintf(stderr, " %s", ipstr(m.yiaddr, a));
-    fprintf(stderr, " from %s", ipstr(sid, b));
+    (void)fprintf(stderr, "<- %s", type_name(t));
+    if (m.yiaddr) {
+        char a[INET_ADDRSTRLEN];
+        (void)fprintf(stderr, " %s", ipstr(m.yiaddr, a));
+    }
+    (void)fprintf(stderr, " from %s", ipstr(sid, b));
     if (dhcp_msg_get_u32(&m, DHCP_OPT_LEASE_TIME, &lease) == 0)
-        fprintf(stderr, " lease %us", (unsigned)lease);
-    fprintf(stderr, " xid=0x%08x\n", m.xid);
+        (void)fprintf(stderr, " lease %us", (unsigned)lease);
+    (void)fprintf(stderr, " xid=0x%08x\n", m.xid);
 }
 
 /* ---- configuring the interface ---- */
@@ -170,7 +174,8 @@ static void run_script(struct client *c, const char *event, const struct dhcpc_l
     /* PATH so the script finds its tools; nothing else of ours leaks. */
     const char *path = getenv("PATH");
     static char pathvar[1024];
-    snprintf(pathvar, sizeof(pathvar), "PATH=%s", path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
+    (void)snprintf(pathvar, sizeof(pathvar), "PATH=%s",
+                   path ? path : "/usr/sbin:/usr/bin:/sbin:/bin");
     env[n++] = pathvar;
     env[n] = NULL;
     char *argv[] = {(char *)c->o.script, (char *)event, NULL};
@@ -192,12 +197,12 @@ static void run_script(struct client *c, const char *event, const struct dhcpc_l
         if (waited >= SCRIPT_MAX_MS) {
             log_warn("script %s %s: still running after %d s; killed", c->o.script, event,
                      SCRIPT_MAX_MS / 1000);
-            kill(pid, SIGKILL);
+            (void)kill(pid, SIGKILL);
             (void)waitpid(pid, &status, 0);
             return;
         }
-        struct timespec ts = {.tv_nsec = 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        struct timespec ts = {.tv_nsec = 10L * 1000 * 1000};
+        (void)nanosleep(&ts, NULL);
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         log_warn("script %s %s: failed (status %d)", c->o.script, event, status);
@@ -288,17 +293,18 @@ static void on_event(struct client *c, enum dhcpc_event ev)
     case DHCPC_EV_NAK:
     case DHCPC_EV_EXPIRED:
         if (ev == DHCPC_EV_NAK) {
-            fprintf(stderr, "labnet-dhcp: %s: the server refused the lease (NAK)\n", c->o.ifname);
+            (void)fprintf(stderr, "labnet-dhcp: %s: the server refused the lease (NAK)\n",
+                          c->o.ifname);
             run_script(c, "nak", NULL);
         } else {
-            fprintf(stderr, "labnet-dhcp: %s: the lease expired\n", c->o.ifname);
+            (void)fprintf(stderr, "labnet-dhcp: %s: the lease expired\n", c->o.ifname);
         }
         unconfigure(c);
         (void)unlink(c->lease_path);
         run_script(c, "deconfig", NULL);
         break;
     case DHCPC_EV_TIMEOUT:
-        fprintf(stderr, "labnet-dhcp: %s: no answer from any DHCP server\n", c->o.ifname);
+        (void)fprintf(stderr, "labnet-dhcp: %s: no answer from any DHCP server\n", c->o.ifname);
         run_script(c, "leasefail", NULL);
         break;
     case DHCPC_EV_SENT:
@@ -374,7 +380,7 @@ static void on_readable(uv_poll_t *p, int status, int events)
             break;
         if (rc == -EBADMSG) {
             if (c->debug)
-                fprintf(stderr, "<- (ignored: not a well-formed UDP packet to port 68)\n");
+                (void)fprintf(stderr, "<- (ignored: not a well-formed UDP packet to port 68)\n");
             continue;
         }
         if (rc < 0) {
@@ -417,8 +423,8 @@ enum {
 static int set_mode(struct opts *o, enum dhcpc_mode m)
 {
     if (o->mode_set && o->mode != m) {
-        fprintf(stderr, "labnet-dhcp: --renew, --rebind, --release, --decline and --inform "
-                        "exclude each other\n");
+        (void)fprintf(stderr, "labnet-dhcp: --renew, --rebind, --release, --decline and --inform "
+                              "exclude each other\n");
         return -EINVAL;
     }
     o->mode = m;
@@ -495,7 +501,7 @@ static int parse_extra(void *ud, int opt, const char *arg)
         return 0;
     case 'r':
         if (inet_pton(AF_INET, arg, &in) != 1 || !dhcpc_lease_addr_usable(in.s_addr)) {
-            fprintf(stderr, "labnet-dhcp: --request %s: not a usable IPv4 address\n", arg);
+            (void)fprintf(stderr, "labnet-dhcp: --request %s: not a usable IPv4 address\n", arg);
             return -EINVAL;
         }
         o->requested = in.s_addr;
@@ -503,30 +509,30 @@ static int parse_extra(void *ud, int opt, const char *arg)
     case 'H':
         /* RFC 1035 section 2.3.1 characters only: the name goes on the
          * wire and into a server's DNS. */
-        if (strlen(arg) > 63 * 4 || !dhcpc_lease_text_is_name((const uint8_t *)arg, strlen(arg))) {
-            fprintf(stderr, "labnet-dhcp: --hostname: letters, digits, '-' and '.' only\n");
+        if (strlen(arg) > 253 || !dhcpc_lease_text_is_name((const uint8_t *)arg, strlen(arg))) {
+            (void)fprintf(stderr, "labnet-dhcp: --hostname: letters, digits, '-' and '.' only\n");
             return -EINVAL;
         }
         o->hostname = arg;
         return 0;
     case 'C':
         if (parse_client_id(o, arg) != 0) {
-            fprintf(stderr, "labnet-dhcp: --client-id: 1..63 characters, or hex bytes "
-                            "like 01:52:54:00:12:34:56\n");
+            (void)fprintf(stderr, "labnet-dhcp: --client-id: 1..63 characters, or hex bytes "
+                                  "like 01:52:54:00:12:34:56\n");
             return -EINVAL;
         }
         return 0;
     case OPT_TIMEOUT:
         o->timeout_s = strtod(arg, &end);
         if (*end || !(o->timeout_s > 0 && o->timeout_s <= 86400)) {
-            fprintf(stderr, "labnet-dhcp: --timeout: seconds, up to 86400\n");
+            (void)fprintf(stderr, "labnet-dhcp: --timeout: seconds, up to 86400\n");
             return -EINVAL;
         }
         return 0;
     case OPT_RETRIES: {
         long v = strtol(arg, &end, 10);
         if (*end || v < 0 || v > 100) {
-            fprintf(stderr, "labnet-dhcp: --retries: 0..100\n");
+            (void)fprintf(stderr, "labnet-dhcp: --retries: 0..100\n");
             return -EINVAL;
         }
         o->tries = (unsigned)v + 1;
@@ -535,7 +541,7 @@ static int parse_extra(void *ud, int opt, const char *arg)
     case OPT_BACKOFF: {
         long v = strtol(arg, &end, 10);
         if (*end || v < 10 || v > 64000) {
-            fprintf(stderr, "labnet-dhcp: --backoff: milliseconds, 10..64000\n");
+            (void)fprintf(stderr, "labnet-dhcp: --backoff: milliseconds, 10..64000\n");
             return -EINVAL;
         }
         o->backoff_ms = (uint32_t)v;
@@ -544,7 +550,7 @@ static int parse_extra(void *ud, int opt, const char *arg)
     case OPT_METRIC: {
         long v = strtol(arg, &end, 10);
         if (*end || v < 0 || v > 0x7fffffff) {
-            fprintf(stderr, "labnet-dhcp: --metric: 0..2147483647\n");
+            (void)fprintf(stderr, "labnet-dhcp: --metric: 0..2147483647\n");
             return -EINVAL;
         }
         o->metric = (uint32_t)v;
@@ -587,7 +593,7 @@ static int iface_info(struct client *c, struct dhcpc_conf *k)
             k->ciaddr = sin.sin_addr.s_addr;
         }
     }
-    close(fd);
+    (void)close(fd);
     return rc;
 }
 
@@ -670,14 +676,14 @@ int main(int argc, char **argv)
     c.o.ifname = argv[co.argi];
     if (c.o.persist && c.o.mode_set && c.o.mode != DHCPC_MODE_RENEW &&
         c.o.mode != DHCPC_MODE_REBIND) {
-        fprintf(stderr, "labnet-dhcp: -d goes with obtaining, --renew or --rebind only\n");
+        (void)fprintf(stderr, "labnet-dhcp: -d goes with obtaining, --renew or --rebind only\n");
         return EXIT_USAGE;
     }
     if (c.o.lease_file) {
-        snprintf(c.lease_path, sizeof(c.lease_path), "%s", c.o.lease_file);
+        (void)snprintf(c.lease_path, sizeof(c.lease_path), "%s", c.o.lease_file);
     } else {
         (void)mkdir("/run/labnet", 0755);
-        snprintf(c.lease_path, sizeof(c.lease_path), "/run/labnet/dhcp-%s.lease", c.o.ifname);
+        (void)snprintf(c.lease_path, sizeof(c.lease_path), "/run/labnet/dhcp-%s.lease", c.o.ifname);
     }
 
     struct dhcpc_conf k = {
@@ -697,8 +703,8 @@ int main(int argc, char **argv)
         .max_naks = 3,
     };
     if ((rc = iface_info(&c, &k)) != 0) {
-        fprintf(stderr, "labnet-dhcp: %s: %s\n", c.o.ifname,
-                rc == -EAFNOSUPPORT ? "not an Ethernet interface" : strerror(-rc));
+        (void)fprintf(stderr, "labnet-dhcp: %s: %s\n", c.o.ifname,
+                      rc == -EAFNOSUPPORT ? "not an Ethernet interface" : strerror(-rc));
         return EXIT_SYS;
     }
     if (c.o.client_id_set) {
@@ -712,29 +718,30 @@ int main(int argc, char **argv)
         k.client_id_len = 7;
     }
     if (k.mode == DHCPC_MODE_INFORM && k.ciaddr == 0) {
-        fprintf(stderr, "labnet-dhcp: %s has no IPv4 address to --inform about\n", c.o.ifname);
+        (void)fprintf(stderr, "labnet-dhcp: %s has no IPv4 address to --inform about\n",
+                      c.o.ifname);
         return EXIT_USAGE;
     }
     if (k.mode != DHCPC_MODE_OBTAIN && k.mode != DHCPC_MODE_INFORM) {
         rc = dhcpc_lease_load(c.lease_path, &k.prev, NULL);
         if (rc != 0) {
-            fprintf(stderr, "labnet-dhcp: lease file %s: %s\n", c.lease_path,
-                    rc == -EBADMSG ? "not a labnet-dhcp lease" : strerror(-rc));
+            (void)fprintf(stderr, "labnet-dhcp: lease file %s: %s\n", c.lease_path,
+                          rc == -EBADMSG ? "not a labnet-dhcp lease" : strerror(-rc));
             return EXIT_NOLEASE;
         }
     }
     if (getrandom(&k.seed, sizeof(k.seed), 0) != (ssize_t)sizeof(k.seed))
         k.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
     if (dhcpc_init(&c.fsm, &k) != 0) {
-        fprintf(stderr, "labnet-dhcp: inconsistent options\n");
+        (void)fprintf(stderr, "labnet-dhcp: inconsistent options\n");
         return EXIT_USAGE;
     }
 
-    signal(SIGPIPE, SIG_IGN);
+    (void)signal(SIGPIPE, SIG_IGN);
     c.raw_fd = dhcpc_raw_open(c.ifindex);
     if (c.raw_fd < 0) {
-        fprintf(stderr, "labnet-dhcp: packet socket on %s: %s%s\n", c.o.ifname, strerror(-c.raw_fd),
-                c.raw_fd == -EPERM ? " (needs CAP_NET_RAW)" : "");
+        (void)fprintf(stderr, "labnet-dhcp: packet socket on %s: %s%s\n", c.o.ifname,
+                      strerror(-c.raw_fd), c.raw_fd == -EPERM ? " (needs CAP_NET_RAW)" : "");
         return EXIT_SYS;
     }
     c.udp_fd = dhcpc_udp_open(c.o.ifname);
@@ -759,8 +766,8 @@ int main(int argc, char **argv)
     int lrc = uv_loop_close(&c.loop);
     if (lrc != 0)
         log_warn("loop close: %s", uv_strerror(lrc));
-    close(c.raw_fd);
+    (void)close(c.raw_fd);
     if (c.udp_fd >= 0)
-        close(c.udp_fd);
+        (void)close(c.udp_fd);
     return c.exit_code;
 }

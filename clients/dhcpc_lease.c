@@ -125,21 +125,21 @@ static const char *ip(uint32_t a, char *buf)
  * closes, adds an escaped one and reopens. */
 static void shell_quote(FILE *f, const uint8_t *s, size_t n)
 {
-    fputc('\'', f);
+    (void)fputc('\'', f);
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\'')
-            fputs("'\\''", f);
+            (void)fputs("'\\''", f);
         else
-            fputc(s[i], f);
+            (void)fputc(s[i], f);
     }
-    fputc('\'', f);
+    (void)fputc('\'', f);
 }
 
 static void shell_var(FILE *f, const char *name, const char *value)
 {
-    fprintf(f, "%s=", name);
+    (void)fprintf(f, "%s=", name);
     shell_quote(f, (const uint8_t *)value, strlen(value));
-    fputc('\n', f);
+    (void)fputc('\n', f);
 }
 
 static void addr_list(char *out, size_t cap, const uint32_t *a, size_t n, const char *sep)
@@ -161,23 +161,23 @@ int dhcpc_lease_print_shell(FILE *f, const struct dhcpc_lease *l, const char *if
     shell_var(f, "interface", ifname);
     shell_var(f, "ip", ip(l->addr, b));
     shell_var(f, "subnet", ip(l->mask, b));
-    snprintf(num, sizeof(num), "%d", dhcpc_lease_prefix(l->mask));
+    (void)snprintf(num, sizeof(num), "%d", dhcpc_lease_prefix(l->mask));
     shell_var(f, "mask", num);
     shell_var(f, "broadcast", ip(l->broadcast, b));
     addr_list(list, sizeof(list), l->routers, l->n_routers, " ");
     shell_var(f, "router", list);
     addr_list(list, sizeof(list), l->dns, l->n_dns, " ");
     shell_var(f, "dns", list);
-    fputs("domain=", f);
+    (void)fputs("domain=", f);
     shell_quote(f, l->domain, l->domain_len);
-    fputs("\nhostname=", f);
+    (void)fputs("\nhostname=", f);
     shell_quote(f, l->hostname, l->hostname_len);
-    fputc('\n', f);
-    snprintf(num, sizeof(num), "%" PRIu32, l->lease_s);
+    (void)fputc('\n', f);
+    (void)snprintf(num, sizeof(num), "%" PRIu32, l->lease_s);
     shell_var(f, "lease", num);
-    snprintf(num, sizeof(num), "%" PRIu32, l->t1_s);
+    (void)snprintf(num, sizeof(num), "%" PRIu32, l->t1_s);
     shell_var(f, "t1", num);
-    snprintf(num, sizeof(num), "%" PRIu32, l->t2_s);
+    (void)snprintf(num, sizeof(num), "%" PRIu32, l->t2_s);
     shell_var(f, "t2", num);
     shell_var(f, "serverid", l->server_id ? ip(l->server_id, b) : "");
     return ferror(f) ? -EIO : 0;
@@ -185,51 +185,51 @@ int dhcpc_lease_print_shell(FILE *f, const struct dhcpc_lease *l, const char *if
 
 static void json_str(FILE *f, const uint8_t *s, size_t n)
 {
-    fputc('"', f);
+    (void)fputc('"', f);
     for (size_t i = 0; i < n; i++) {
         uint8_t c = s[i];
         if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
+            (void)fprintf(f, "\\%c", c);
         else if (c < 0x20 || c > 0x7e)
             /* Bytes above 0x7e are not known to be UTF-8; as code points
              * U+0080..U+00FF they keep the document valid and lose
              * nothing. */
-            fprintf(f, "\\u%04x", c);
+            (void)fprintf(f, "\\u%04x", c);
         else
-            fputc(c, f);
+            (void)fputc(c, f);
     }
-    fputc('"', f);
+    (void)fputc('"', f);
 }
 
 static void json_addrs(FILE *f, const uint32_t *a, size_t n)
 {
     char b[INET_ADDRSTRLEN];
-    fputc('[', f);
+    (void)fputc('[', f);
     for (size_t i = 0; i < n; i++)
-        fprintf(f, "%s\"%s\"", i ? ", " : "", ip(a[i], b));
-    fputc(']', f);
+        (void)fprintf(f, "%s\"%s\"", i ? ", " : "", ip(a[i], b));
+    (void)fputc(']', f);
 }
 
 int dhcpc_lease_print_json(FILE *f, const struct dhcpc_lease *l, const char *ifname)
 {
     char b[INET_ADDRSTRLEN];
-    fputs("{\"interface\": ", f);
+    (void)fputs("{\"interface\": ", f);
     json_str(f, (const uint8_t *)ifname, strlen(ifname));
-    fprintf(f, ", \"address\": \"%s\"", ip(l->addr, b));
-    fprintf(f, ", \"subnet_mask\": \"%s\"", ip(l->mask, b));
-    fprintf(f, ", \"prefix\": %d", dhcpc_lease_prefix(l->mask));
-    fprintf(f, ", \"broadcast\": \"%s\"", ip(l->broadcast, b));
-    fputs(", \"routers\": ", f);
+    (void)fprintf(f, ", \"address\": \"%s\"", ip(l->addr, b));
+    (void)fprintf(f, ", \"subnet_mask\": \"%s\"", ip(l->mask, b));
+    (void)fprintf(f, ", \"prefix\": %d", dhcpc_lease_prefix(l->mask));
+    (void)fprintf(f, ", \"broadcast\": \"%s\"", ip(l->broadcast, b));
+    (void)fputs(", \"routers\": ", f);
     json_addrs(f, l->routers, l->n_routers);
-    fputs(", \"dns\": ", f);
+    (void)fputs(", \"dns\": ", f);
     json_addrs(f, l->dns, l->n_dns);
-    fputs(", \"domain\": ", f);
+    (void)fputs(", \"domain\": ", f);
     json_str(f, l->domain, l->domain_len);
-    fputs(", \"hostname\": ", f);
+    (void)fputs(", \"hostname\": ", f);
     json_str(f, l->hostname, l->hostname_len);
-    fprintf(f, ", \"lease_time\": %" PRIu32 ", \"t1\": %" PRIu32 ", \"t2\": %" PRIu32, l->lease_s,
-            l->t1_s, l->t2_s);
-    fprintf(f, ", \"server_id\": \"%s\"}\n", ip(l->server_id, b));
+    (void)fprintf(f, ", \"lease_time\": %" PRIu32 ", \"t1\": %" PRIu32 ", \"t2\": %" PRIu32,
+                  l->lease_s, l->t1_s, l->t2_s);
+    (void)fprintf(f, ", \"server_id\": \"%s\"}\n", ip(l->server_id, b));
     return ferror(f) ? -EIO : 0;
 }
 
@@ -282,15 +282,15 @@ int dhcpc_lease_env(const struct dhcpc_lease *l, const char *ifname, char *buf, 
                     char **env, size_t env_cap)
 {
     struct env_wr e = {.buf = buf, .cap = cap, .env = env, .env_cap = env_cap};
-    char b[INET_ADDRSTRLEN], list[DHCPC_MAX_DNS * 16 + 1], num[16];
     if (env_cap == 0)
         return -EMSGSIZE;
     env[0] = NULL;
     env_str(&e, "interface", ifname);
     if (l) {
+        char b[INET_ADDRSTRLEN], list[DHCPC_MAX_DNS * 16 + 1], num[16];
         env_str(&e, "ip", ip(l->addr, b));
         env_str(&e, "subnet", ip(l->mask, b));
-        snprintf(num, sizeof(num), "%d", dhcpc_lease_prefix(l->mask));
+        (void)snprintf(num, sizeof(num), "%d", dhcpc_lease_prefix(l->mask));
         env_str(&e, "mask", num);
         env_str(&e, "broadcast", ip(l->broadcast, b));
         if (l->n_routers) {
@@ -305,11 +305,11 @@ int dhcpc_lease_env(const struct dhcpc_lease *l, const char *ifname, char *buf, 
             env_put(&e, "domain", (const char *)l->domain, l->domain_len);
         if (dhcpc_lease_text_is_name(l->hostname, l->hostname_len))
             env_put(&e, "hostname", (const char *)l->hostname, l->hostname_len);
-        snprintf(num, sizeof(num), "%" PRIu32, l->lease_s);
+        (void)snprintf(num, sizeof(num), "%" PRIu32, l->lease_s);
         env_str(&e, "lease", num);
-        snprintf(num, sizeof(num), "%" PRIu32, l->t1_s);
+        (void)snprintf(num, sizeof(num), "%" PRIu32, l->t1_s);
         env_str(&e, "t1", num);
-        snprintf(num, sizeof(num), "%" PRIu32, l->t2_s);
+        (void)snprintf(num, sizeof(num), "%" PRIu32, l->t2_s);
         env_str(&e, "t2", num);
         if (l->server_id)
             env_str(&e, "serverid", ip(l->server_id, b));
@@ -331,15 +331,15 @@ int dhcpc_lease_save(const char *path, const struct dhcpc_lease *l, const char *
         atomic_file_abort(&a);
         return -EINVAL;
     }
-    fprintf(a.f, "# labnet-dhcp lease\ninterface=%s\n", ifname);
-    fprintf(a.f, "ip=%s\n", ip(l->addr, b));
-    fprintf(a.f, "subnet=%s\n", ip(l->mask, b));
+    (void)fprintf(a.f, "# labnet-dhcp lease\ninterface=%s\n", ifname);
+    (void)fprintf(a.f, "ip=%s\n", ip(l->addr, b));
+    (void)fprintf(a.f, "subnet=%s\n", ip(l->mask, b));
     if (l->n_routers)
-        fprintf(a.f, "router=%s\n", ip(l->routers[0], b));
-    fprintf(a.f, "serverid=%s\n", ip(l->server_id, b));
-    fprintf(a.f, "lease=%" PRIu32 "\nt1=%" PRIu32 "\nt2=%" PRIu32 "\n", l->lease_s, l->t1_s,
-            l->t2_s);
-    fprintf(a.f, "obtained=%" PRId64 "\n", obtained);
+        (void)fprintf(a.f, "router=%s\n", ip(l->routers[0], b));
+    (void)fprintf(a.f, "serverid=%s\n", ip(l->server_id, b));
+    (void)fprintf(a.f, "lease=%" PRIu32 "\nt1=%" PRIu32 "\nt2=%" PRIu32 "\n", l->lease_s, l->t1_s,
+                  l->t2_s);
+    (void)fprintf(a.f, "obtained=%" PRId64 "\n", obtained);
     return atomic_file_commit(&a);
 }
 

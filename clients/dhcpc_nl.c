@@ -125,7 +125,7 @@ static int transact(uint8_t *msg, size_t len, uint32_t seq)
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
         sendto(fd, msg, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) != (ssize_t)len) {
         rc = -errno;
-        close(fd);
+        (void)close(fd);
         return rc;
     }
     uint8_t buf[8192];
@@ -147,19 +147,19 @@ static int transact(uint8_t *msg, size_t len, uint32_t seq)
                 nh.nlmsg_len >= NLMSG_LENGTH(sizeof(struct nlmsgerr))) {
                 struct nlmsgerr e;
                 memcpy(&e, buf + off + NLMSG_HDRLEN, sizeof(e));
-                close(fd);
+                (void)close(fd);
                 return e.error; /* 0 or -errno */
             }
             off += NLMSG_ALIGN(nh.nlmsg_len);
         }
     }
-    close(fd);
+    (void)close(fd);
     return rc;
 }
 
 static uint32_t next_seq(void)
 {
-    static uint32_t seq;
+    static uint32_t seq = 0;
     return ++seq;
 }
 

@@ -145,7 +145,7 @@ int dhcpc_raw_open(int ifindex)
         setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) != 0 ||
         bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
         int e = errno;
-        close(fd);
+        (void)close(fd);
         return -e;
     }
     return fd;
@@ -220,7 +220,7 @@ int dhcpc_udp_open(const char *ifname)
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) != 0 ||
         bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
         int e = errno;
-        close(fd);
+        (void)close(fd);
         return -e;
     }
     return fd;
