@@ -274,12 +274,13 @@ static void load_subnet(struct cfg *cfg, const char *sec, struct dhcpd_conf *c)
 {
     struct net_cidr cidr;
     if (c->n_subnets == DHCPD_MAX_SUBNETS) {
-        cfg_error_at(cfg, sec, NULL, "more than %d subnets", DHCPD_MAX_SUBNETS);
+        cfg_error_line(cfg, 0, sec, NULL, "[%s]: more than %d subnets", sec, DHCPD_MAX_SUBNETS);
         return;
     }
     struct dhcpd_subnet *s = &c->subnets[c->n_subnets];
     if (net_cidr_parse(&cidr, sec + strlen("subnet ")) != 0 || subnet_init(s, &cidr) != 0) {
-        cfg_error_at(cfg, sec, NULL, "expected [subnet A.B.C.D/N] with N in 8..30");
+        cfg_error_line(cfg, 0, sec, NULL, "[%s]: expected [subnet A.B.C.D/N] with N in 8..30",
+                       sec);
         return;
     }
     cfg_section_known(cfg, sec);
@@ -294,7 +295,7 @@ static void load_host(struct cfg *cfg, const char *sec, struct dhcpd_conf *c)
     const char *name = sec + strlen("host ");
     const char *v;
     if (c->n_hosts == DHCPD_MAX_HOSTS) {
-        cfg_error_at(cfg, sec, NULL, "more than %d hosts", DHCPD_MAX_HOSTS);
+        cfg_error_line(cfg, 0, sec, NULL, "[%s]: more than %d hosts", sec, DHCPD_MAX_HOSTS);
         return;
     }
     cfg_section_known(cfg, sec);
@@ -326,7 +327,7 @@ static void load_host(struct cfg *cfg, const char *sec, struct dhcpd_conf *c)
             snprintf(ho->hostname, sizeof(ho->hostname), "%s", v);
     }
     if (!ho->has_mac && !ho->client_id_len) {
-        cfg_error_at(cfg, sec, NULL, "a host needs mac or client-id");
+        cfg_error_line(cfg, 0, sec, NULL, "[%s]: a host needs mac or client-id", sec);
         return;
     }
     c->n_hosts++;
@@ -441,7 +442,7 @@ static void cross_check(struct cfg *cfg, struct dhcpd_conf *c)
             const struct dhcpd_subnet *o = &c->subnets[j];
             uint32_t m = h(s->mask) < h(o->mask) ? s->mask : o->mask;
             if ((s->net & m) == (o->net & m))
-                cfg_error_at(cfg, "server", NULL, "subnets %zu and %zu overlap", j + 1, i + 1);
+                cfg_error_line(cfg, 0, NULL, NULL, "subnets %zu and %zu overlap", j + 1, i + 1);
         }
         for (size_t p = 0; p < s->n_pools; p++)
             total += h(s->pools[p].last) - h(s->pools[p].first) + 1;
@@ -457,7 +458,7 @@ static void cross_check(struct cfg *cfg, struct dhcpd_conf *c)
         total++;
     }
     if (total > DHCPD_MAX_ADDRS)
-        cfg_error_at(cfg, "server", NULL, "pools and hosts hold %llu addresses, more than %d",
+        cfg_error_line(cfg, 0, NULL, NULL, "pools and hosts hold %llu addresses, more than %d",
                      (unsigned long long)total, DHCPD_MAX_ADDRS);
 }
 

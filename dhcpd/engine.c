@@ -201,8 +201,8 @@ static struct lease *allocate(struct dhcpd_engine *e, const struct req *r, int64
         if (c->subnet != r->subnet || !lease_is_free(c, now) ||
             !dhcpd_subnet_in_pool(r->s, c->addr) || dhcpd_conf_host_of_addr(e->conf, c->addr))
             continue;
-        if (c->state == LEASE_FREE)
-            return c; /* never used: lowest address first */
+        if (!c->used)
+            return c; /* never bound: lowest address first */
         if (!best || c->expires < best->expires)
             best = c;
     }
@@ -357,6 +357,7 @@ static int ack(struct dhcpd_engine *e, const struct req *r, struct lease *l, int
     uint32_t secs = lease_time(r);
     lease_table_set_client(e->t, l, r->key, r->key_len);
     l->state = LEASE_BOUND;
+    l->used = true;
     l->expires = now + secs;
     l->htype = r->m.htype;
     l->hlen = r->m.hlen;

@@ -39,6 +39,7 @@ struct lease {
     uint32_t addr; /* network order */
     uint8_t state; /* enum lease_state */
     bool dirty;    /* changed since the last commit */
+    bool used;     /* was ever bound (offers do not count) */
     uint8_t htype, hlen;
     uint8_t chaddr[DHCP_CHADDR_LEN];
     uint8_t key[LEASE_KEY_MAX];

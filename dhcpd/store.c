@@ -180,6 +180,7 @@ int lease_store_load(struct lease_store *s, struct lease_table *t, size_t *loade
         }
         uint8_t key[LEASE_KEY_MAX];
         l->state = (uint8_t)state;
+        l->used = true;
         l->htype = (uint8_t)htype;
         l->hlen = (uint8_t)hwlen;
         memset(l->chaddr, 0, sizeof(l->chaddr));
