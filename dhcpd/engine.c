@@ -330,6 +330,7 @@ static int on_discover(struct dhcpd_engine *e, const struct req *r, int64_t now,
                      r->ifc->name, ip(r->s->net, a), r->s->prefix);
         return 0;
     }
+    bool probe = e->conf->ping_check && !l->used && !l->probed;
     /* An active binding stays as it is; otherwise hold the address for
      * this client for offer-hold seconds, in memory only: a flood of
      * DISCOVERs from made-up MACs holds nothing for long and writes
@@ -341,6 +342,14 @@ static int on_discover(struct dhcpd_engine *e, const struct req *r, int64_t now,
         l->htype = r->m.htype;
         l->hlen = r->m.hlen;
         memcpy(l->chaddr, r->m.chaddr, sizeof(l->chaddr));
+    }
+    if (probe) {
+        /* Conflict detection: somebody may use the address without us
+         * knowing (configured by hand); ask before the first offer. */
+        log_info("DHCPDISCOVER from %s via %s -> probing %s first", r->mac, r->ifc->name,
+                 ip(l->addr, a));
+        out->probe_addr = l->addr;
+        return DHCPD_PROBE;
     }
     log_info("DHCPDISCOVER from %s via %s -> OFFER %s", r->mac, r->ifc->name, ip(l->addr, a));
     e->st.offers++;
@@ -485,6 +494,27 @@ static int on_inform(struct dhcpd_engine *e, const struct req *r, struct dhcpd_o
     return rc;
 }
 
+void dhcpd_engine_probe_done(struct dhcpd_engine *e, uint32_t addr, bool in_use, int64_t now)
+{
+    char a[INET_ADDRSTRLEN];
+    struct lease *l = lease_table_find_addr(e->t, addr);
+    if (!l)
+        return;
+    if (!in_use) {
+        l->probed = true;
+        return;
+    }
+    lease_table_set_client(e->t, l, NULL, 0);
+    l->state = LEASE_DECLINED;
+    l->expires = now + e->conf->decline_quarantine_s;
+    l->hostname[0] = '\0';
+    lease_table_mark_dirty(e->t, l);
+    e->st.conflicts++;
+    if (warn_allowed(e, now))
+        log_warn("%s answers ping: in use by a host we did not configure; quarantined for %us",
+                 ip(addr, a), e->conf->decline_quarantine_s);
+}
+
 int dhcpd_engine_handle(struct dhcpd_engine *e, const struct dhcpd_iface *ifc, const uint8_t *pkt,
                         size_t len, int64_t now, struct dhcpd_out *out)
 {
@@ -493,6 +523,7 @@ int dhcpd_engine_handle(struct dhcpd_engine *e, const struct dhcpd_iface *ifc, c
     e->st.received++;
     out->len = 0;
     out->needs_commit = false;
+    out->probe_addr = 0;
     if (!ifc->addr) {
         e->st.ignored++;
         return 0; /* no address here: no server identifier to give */

@@ -50,11 +50,16 @@ struct dhcpd_out {
     uint8_t htype, hlen;
     uint8_t chaddr[DHCP_CHADDR_LEN];
     bool needs_commit; /* send only after the table's dirty entries are stored */
+    uint32_t probe_addr; /* DHCPD_PROBE: the address to ping first */
 };
+
+/* dhcpd_engine_handle's answer when ping-check wants an address probed
+ * before its first offer (see dhcpd_engine_probe_done). */
+#define DHCPD_PROBE 2
 
 struct dhcpd_stats {
     uint64_t received, malformed, ignored, offers, acks, naks, declines, releases, informs,
-        pool_full;
+        pool_full, conflicts;
 };
 
 struct dhcpd_engine {
@@ -82,5 +87,16 @@ void dhcpd_engine_init(struct dhcpd_engine *e, const struct dhcpd_conf *conf,
  */
 int dhcpd_engine_handle(struct dhcpd_engine *e, const struct dhcpd_iface *ifc, const uint8_t *pkt,
                         size_t len, int64_t now, struct dhcpd_out *out);
+
+/*
+ * With conf->ping_check, a DISCOVER that would be offered an address never
+ * bound nor probed before gets DHCPD_PROBE instead of an OFFER: the address
+ * is held for the client (as an offer is) and out->probe_addr names it.
+ * The caller pings it and reports here: in_use false marks the address
+ * probed (handle the same packet again to get the OFFER); in_use true
+ * quarantines it like a DECLINE (logged; handle the packet again for
+ * another address).
+ */
+void dhcpd_engine_probe_done(struct dhcpd_engine *e, uint32_t addr, bool in_use, int64_t now);
 
 #endif

@@ -40,6 +40,7 @@ struct lease {
     uint8_t state; /* enum lease_state */
     bool dirty;    /* changed since the last commit */
     bool used;     /* was ever bound (offers do not count) */
+    bool probed;   /* ping-check found nobody on it (memory only) */
     uint8_t htype, hlen;
     uint8_t chaddr[DHCP_CHADDR_LEN];
     uint8_t key[LEASE_KEY_MAX];

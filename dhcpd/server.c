@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if_arp.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +116,160 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(slab, sizeof(slab));
 }
 
+static void handle(struct dhcpd_server *s, size_t li, const uint8_t *pkt, size_t len, int tries);
+
+/* RFC 1071 Internet checksum (the kernel fills it for ping sockets, not
+ * for raw ones). */
+static uint16_t icmp_sum(const uint8_t *p, size_t n)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (n & 1)
+        sum += (uint32_t)p[n - 1] << 8;
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+static void probe_finish(struct dhcpd_probe *p, bool in_use)
+{
+    struct dhcpd_server *s = p->srv;
+    uv_timer_stop(&p->timer);
+    p->busy = false;
+    dhcpd_engine_probe_done(&s->eng, p->addr, in_use, wall_now());
+    /* Ask again: the address is now probed, or quarantined and another
+     * one is chosen (and maybe probed in turn). */
+    if (p->tries < DHCPD_PROBE_TRIES)
+        handle(s, p->listener, p->pkt, p->len, p->tries + 1);
+}
+
+static void on_probe_timeout(uv_timer_t *t)
+{
+    probe_finish(t->data, false); /* silence: nobody there */
+}
+
+static void on_icmp(uv_poll_t *h, int status, int events)
+{
+    struct dhcpd_server *s = h->data;
+    (void)events;
+    if (status < 0)
+        return;
+    for (int n = 0; n < 64; n++) {
+        uint8_t buf[1500];
+        struct sockaddr_in from;
+        socklen_t fl = sizeof(from);
+        ssize_t got = recvfrom(s->icmp_fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+        if (got < 0)
+            return;
+        size_t off = 0;
+        if (s->icmp_raw) { /* raw sockets see the IP header too */
+            if (got < 20)
+                continue;
+            off = (size_t)(buf[0] & 0x0f) * 4;
+        }
+        log_debug("ping-check: %zd bytes from %s, type %u", got, inet_ntoa(from.sin_addr),
+                  (size_t)got > off ? buf[off] : 255u);
+        if ((size_t)got < off + 8 || buf[off] != ICMP_ECHOREPLY)
+            continue;
+        uint16_t seq = (uint16_t)(buf[off + 6] << 8 | buf[off + 7]);
+        for (size_t i = 0; i < DHCPD_PROBES_MAX; i++) {
+            struct dhcpd_probe *p = &s->probes[i];
+            if (p->busy && p->seq == seq && p->addr == from.sin_addr.s_addr) {
+                probe_finish(p, true);
+                break;
+            }
+        }
+    }
+}
+
+static int icmp_open(struct dhcpd_server *s)
+{
+    /* A ping socket needs net.ipv4.ping_group_range to include us; a raw
+     * one needs CAP_NET_RAW.  Either will do. */
+    s->icmp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+    if (s->icmp_fd < 0) {
+        s->icmp_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
+        s->icmp_raw = true;
+    }
+    if (s->icmp_fd < 0) {
+        int e = errno;
+        log_err("ping-check: cannot open an ICMP socket: %s", strerror(e));
+        return -e;
+    }
+    s->probes = calloc(DHCPD_PROBES_MAX, sizeof(*s->probes));
+    if (!s->probes)
+        return -ENOMEM;
+    for (size_t i = 0; i < DHCPD_PROBES_MAX; i++) {
+        uv_timer_init(s->loop, &s->probes[i].timer);
+        s->probes[i].timer.data = &s->probes[i];
+        s->probes[i].srv = s;
+        s->open_handles++;
+    }
+    uv_poll_init(s->loop, &s->icmp, s->icmp_fd);
+    s->icmp.data = s;
+    s->open_handles++;
+    return uv_poll_start(&s->icmp, UV_READABLE, on_icmp);
+}
+
+/* Starts a probe for the DISCOVER pkt; a full table or a probe already
+ * running for the address drops the packet (the client retransmits). */
+static void probe_start(struct dhcpd_server *s, size_t li, const uint8_t *pkt, size_t len,
+                        uint32_t addr, int tries)
+{
+    struct dhcpd_probe *p = NULL;
+    for (size_t i = 0; i < DHCPD_PROBES_MAX; i++) {
+        if (s->probes[i].busy && s->probes[i].addr == addr)
+            return;
+        if (!s->probes[i].busy && !p)
+            p = &s->probes[i];
+    }
+    if (!p || len > sizeof(p->pkt))
+        return;
+    p->busy = true;
+    p->addr = addr;
+    p->seq = ++s->ping_seq;
+    p->listener = li;
+    p->tries = tries;
+    p->len = len;
+    memcpy(p->pkt, pkt, len);
+    uint8_t echo[16] = {ICMP_ECHO, 0, 0, 0, 0, 0, (uint8_t)(p->seq >> 8), (uint8_t)p->seq,
+                        'l', 'a', 'b', 'n', 'e', 't', 'd', 'h'};
+    uint16_t id = (uint16_t)getpid();
+    echo[4] = (uint8_t)(id >> 8);
+    echo[5] = (uint8_t)id;
+    uint16_t sum = icmp_sum(echo, sizeof(echo));
+    echo[2] = (uint8_t)(sum >> 8);
+    echo[3] = (uint8_t)sum;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr.s_addr = addr};
+    if (sendto(s->icmp_fd, echo, sizeof(echo), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+        /* No route or no neighbour: treat as silence, after the timeout. */
+        log_debug("ping-check: sendto: %s", strerror(errno));
+    }
+    uv_timer_start(&p->timer, on_probe_timeout, s->conf->ping_timeout_ms, 0);
+}
+
+static void handle(struct dhcpd_server *s, size_t li, const uint8_t *pkt, size_t len, int tries)
+{
+    struct dhcpd_listener *l = &s->ls[li];
+    struct dhcpd_pending *p = &s->pend[s->n_pend];
+    int rc = dhcpd_engine_handle(&s->eng, &l->info, pkt, len, wall_now(), &p->out);
+    if (rc == DHCPD_PROBE) {
+        if (s->probes)
+            probe_start(s, li, pkt, len, p->out.probe_addr, tries);
+        return;
+    }
+    if (rc != 1)
+        return;
+    if (!p->out.needs_commit) {
+        send_one(s, li, &p->out);
+        return;
+    }
+    p->listener = li;
+    if (++s->n_pend == DHCPD_BATCH_MAX)
+        flush(s);
+}
+
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
                     unsigned flags)
 {
@@ -122,18 +278,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
     (void)addr;
     if (nread <= 0 || (flags & UV_UDP_PARTIAL))
         return;
-    struct dhcpd_pending *p = &s->pend[s->n_pend];
-    int rc = dhcpd_engine_handle(&s->eng, &l->info, (const uint8_t *)buf->base, (size_t)nread,
-                                 wall_now(), &p->out);
-    if (rc != 1)
-        return;
-    if (!p->out.needs_commit) {
-        send_one(s, (size_t)(l - s->ls), &p->out);
-        return;
-    }
-    p->listener = (size_t)(l - s->ls);
-    if (++s->n_pend == DHCPD_BATCH_MAX)
-        flush(s);
+    handle(s, (size_t)(l - s->ls), (const uint8_t *)buf->base, (size_t)nread, 1);
 }
 
 static void on_closed(uv_handle_t *h)
@@ -141,6 +286,8 @@ static void on_closed(uv_handle_t *h)
     struct dhcpd_server *s = h->data;
     if (h->type == UV_UDP)
         s = ((struct dhcpd_listener *)h->data)->srv;
+    else if (h->type == UV_TIMER)
+        s = ((struct dhcpd_probe *)h->data)->srv;
     s->open_handles--;
 }
 
@@ -215,6 +362,7 @@ static int open_listener(struct dhcpd_server *s, size_t i)
 int dhcpd_server_start(struct dhcpd_server *s, uv_loop_t *loop, const struct dhcpd_conf *conf)
 {
     memset(s, 0, sizeof(*s));
+    s->icmp_fd = -1;
     s->loop = loop;
     s->conf = conf;
     int rc = lease_table_new(conf, &s->t);
@@ -230,6 +378,10 @@ int dhcpd_server_start(struct dhcpd_server *s, uv_loop_t *loop, const struct dhc
     s->check.data = s;
     s->open_handles++;
     uv_check_start(&s->check, on_check);
+    if (conf->ping_check && (rc = icmp_open(s)) != 0) {
+        dhcpd_server_stop(s);
+        return rc;
+    }
     for (size_t i = 0; i < conf->n_ifaces; i++)
         if ((rc = open_listener(s, i)) != 0) {
             dhcpd_server_stop(s);
@@ -281,6 +433,13 @@ void dhcpd_server_stop(struct dhcpd_server *s)
     for (size_t i = 0; i < s->n_ls; i++)
         if (!uv_is_closing((uv_handle_t *)&s->ls[i].h))
             uv_close((uv_handle_t *)&s->ls[i].h, on_closed);
+    if (s->probes) {
+        for (size_t i = 0; i < DHCPD_PROBES_MAX; i++)
+            if (!uv_is_closing((uv_handle_t *)&s->probes[i].timer))
+                uv_close((uv_handle_t *)&s->probes[i].timer, on_closed);
+        if (s->icmp.loop && !uv_is_closing((uv_handle_t *)&s->icmp))
+            uv_close((uv_handle_t *)&s->icmp, on_closed);
+    }
 }
 
 void dhcpd_server_free(struct dhcpd_server *s)
@@ -288,6 +447,11 @@ void dhcpd_server_free(struct dhcpd_server *s)
     lease_store_close(s->store);
     lease_table_free(s->t);
     free(s->pend);
+    free(s->probes);
+    if (s->icmp_fd >= 0)
+        close(s->icmp_fd);
+    s->icmp_fd = -1;
+    s->probes = NULL;
     s->store = NULL;
     s->t = NULL;
     s->pend = NULL;

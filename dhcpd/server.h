@@ -40,6 +40,23 @@ struct dhcpd_pending {
     size_t listener;
 };
 
+/* Conflict detection (ping-check): a DISCOVER waiting for the answer to
+ * an ICMP echo sent to the address it would be offered. */
+#define DHCPD_PROBES_MAX   16
+#define DHCPD_PROBE_PKT    1500
+#define DHCPD_PROBE_TRIES  3 /* addresses tried for one DISCOVER */
+struct dhcpd_probe {
+    uv_timer_t timer;
+    struct dhcpd_server *srv;
+    bool busy;
+    uint32_t addr;
+    uint16_t seq;
+    size_t listener;
+    int tries;
+    size_t len;
+    uint8_t pkt[DHCPD_PROBE_PKT];
+};
+
 struct dhcpd_server {
     uv_loop_t *loop;
     const struct dhcpd_conf *conf; /* owned by the caller */
@@ -53,6 +70,12 @@ struct dhcpd_server {
     size_t n_pend;
     uint64_t commits, commit_failures, sent, send_failures;
     int open_handles; /* closed when 0 after dhcpd_server_stop */
+    /* ping-check: an ICMP datagram ("ping") socket, or a raw one. */
+    uv_poll_t icmp;
+    int icmp_fd;
+    bool icmp_raw;
+    uint16_t ping_seq;
+    struct dhcpd_probe *probes; /* DHCPD_PROBES_MAX */
     struct log_ratelimit rl;
 };
 

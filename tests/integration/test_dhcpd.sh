@@ -194,6 +194,24 @@ check "...with a clear message" grep -q "not starting: the file was left as it i
 check "...and the file is left as it was" cmp -s "$state/bad.sqlite" "$state/dhcpd-leases.sqlite"
 check "a pool outside its subnet is refused" bash -c \
     "! '$dhcpd' -t --subnet 10.1.0.0/24 --pool 10.2.0.10-10.2.0.20 >/dev/null 2>&1"
+# --- ping-check: an address somebody configured by hand is not offered ----
+sed -e "s|state-dir = .*|state-dir = $tmp/state2|" -e 's|^offer-hold = 5s|&\nping-check = yes\nping-timeout = 300ms|' \
+    "$conf" >"$tmp/ping.conf"
+netns_exec "$C2" ip addr flush dev "$if2"
+netns_exec "$C2" ip addr add 10.77.0.100/24 dev "$if2"
+netns_exec "$C1" ip addr flush dev "$if1"
+# The server's neighbour cache still maps .100 to the client that had it.
+netns_exec "$S" ip neigh flush dev br0
+netns_spawn "$S" "$tmp/dhcpd.log.ping" "$dhcpd" -f -c "$tmp/ping.conf"
+srv_pid=$NETNS_PID
+check "ping-check server starts" netns_wait_for "grep -q 'Serving DHCP' '$tmp/dhcpd.log.ping'" 5
+check "ping-check: udhcpc gets a lease" run_udhcpc "$C1" "$if1" "$tmp/u5.out"
+check "ping-check: the address in use (10.77.0.100) is skipped" grep -q "ip=10.77.0.101 " \
+    <(tail -n1 "$tmp/u5.out" 2>/dev/null)
+check "ping-check: the conflict is logged" grep -q "10.77.0.100 answers ping" "$tmp/dhcpd.log.ping"
+kill -TERM "$srv_pid"
+wait "$srv_pid" 2>/dev/null
+
 # With the server stopped, no client gets an address.
 check "no server, no lease" bash -c "! UDHCPC_OUT=$tmp/none.out timeout 10 ip netns exec $C1 \
     $udhcpc -f -q -n -t 2 -T 1 -i $if1 -s $tmp/udhcpc.sh >/dev/null 2>&1"

@@ -689,6 +689,43 @@ START_TEST(test_dhcpd_engine_rejects_malformed)
 }
 END_TEST
 
+START_TEST(test_dhcpd_engine_ping_check)
+{
+    struct fx f;
+    fx_init_text(&f, "[server]\nping-check = yes\n[subnet 10.0.0.0/24]\npool = "
+                     "10.0.0.10-10.0.0.12\n");
+    struct dhcp_request rq = rq_make(DHCP_DISCOVER, 1);
+    /* First offer of an address: probe it first, holding it meanwhile. */
+    ck_assert_int_eq(fx_send(&f, &rq, T0), DHCPD_PROBE);
+    ck_assert_uint_eq(f.out.probe_addr, test_ip4("10.0.0.10"));
+    struct dhcp_request other = rq_make(DHCP_DISCOVER, 2);
+    ck_assert_int_eq(fx_send(&f, &other, T0), DHCPD_PROBE);
+    ck_assert_uint_eq(f.out.probe_addr, test_ip4("10.0.0.11"));
+    /* Somebody answers for .10: quarantined, the client gets the next
+     * address, after its own probe. */
+    dhcpd_engine_probe_done(&f.e, test_ip4("10.0.0.10"), true, T0);
+    struct lease *l = lease_table_find_addr(f.t, test_ip4("10.0.0.10"));
+    ck_assert_uint_eq(l->state, LEASE_DECLINED);
+    ck_assert(l->dirty);
+    ck_assert_uint_eq(f.e.st.conflicts, 1);
+    ck_assert_int_eq(fx_send(&f, &rq, T0), DHCPD_PROBE);
+    ck_assert_uint_eq(f.out.probe_addr, test_ip4("10.0.0.12"));
+    /* Silence: the offer goes out. */
+    dhcpd_engine_probe_done(&f.e, test_ip4("10.0.0.12"), false, T0);
+    ck_assert_int_eq(fx_send(&f, &rq, T0), 1);
+    ck_assert_uint_eq(reply_type(&f), DHCP_OFFER);
+    ck_assert_uint_eq(f.reply.yiaddr, test_ip4("10.0.0.12"));
+    /* Probed once is enough: no second probe for a later client. */
+    rq = rq_make(DHCP_REQUEST, 1);
+    rq.state = DHCP_REQ_SELECTING;
+    rq.requested = test_ip4("10.0.0.12");
+    rq.server_id = f.ifc.addr;
+    ck_assert_int_eq(fx_send(&f, &rq, T0), 1);
+    ck_assert_uint_eq(reply_type(&f), DHCP_ACK);
+    fx_free(&f);
+}
+END_TEST
+
 static Suite *dhcpd_engine_suite(void)
 {
     Suite *s = suite_create("dhcpd_engine");
@@ -713,6 +750,7 @@ static Suite *dhcpd_engine_suite(void)
     tcase_add_test(tc, test_dhcpd_engine_requested_address_if_free);
     tcase_add_test(tc, test_dhcpd_engine_captured_clients);
     tcase_add_test(tc, test_dhcpd_engine_rejects_malformed);
+    tcase_add_test(tc, test_dhcpd_engine_ping_check);
     suite_add_tcase(s, tc);
     return s;
 }
