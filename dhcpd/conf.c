@@ -244,8 +244,7 @@ static bool in_subnet(const struct dhcpd_subnet *s, uint32_t addr)
 static int pool_check(const struct dhcpd_subnet *s, const struct dhcpd_pool *p)
 {
     uint32_t bcast = s->net | ~s->mask;
-    if (!in_subnet(s, p->first) || !in_subnet(s, p->last) || p->first == s->net ||
-        p->last == bcast)
+    if (!in_subnet(s, p->first) || !in_subnet(s, p->last) || p->first == s->net || p->last == bcast)
         return -EINVAL;
     return 0;
 }
@@ -279,8 +278,7 @@ static void load_subnet(struct cfg *cfg, const char *sec, struct dhcpd_conf *c)
     }
     struct dhcpd_subnet *s = &c->subnets[c->n_subnets];
     if (net_cidr_parse(&cidr, sec + strlen("subnet ")) != 0 || subnet_init(s, &cidr) != 0) {
-        cfg_error_line(cfg, 0, sec, NULL, "[%s]: expected [subnet A.B.C.D/N] with N in 8..30",
-                       sec);
+        cfg_error_line(cfg, 0, sec, NULL, "[%s]: expected [subnet A.B.C.D/N] with N in 8..30", sec);
         return;
     }
     cfg_section_known(cfg, sec);
@@ -404,8 +402,8 @@ static int apply_overrides(const struct dhcpd_overrides *ov, struct dhcpd_conf *
     char text[1024];
     int n = snprintf(text, sizeof(text), "[subnet %s]\npool = %s\n%s%s%s%s%s%s", ov->subnet,
                      ov->pool ? ov->pool : "", ov->router ? "router = " : "",
-                     ov->router ? ov->router : "", ov->router ? "\n" : "",
-                     ov->dns ? "dns = " : "", ov->dns ? ov->dns : "", ov->dns ? "\n" : "");
+                     ov->router ? ov->router : "", ov->router ? "\n" : "", ov->dns ? "dns = " : "",
+                     ov->dns ? ov->dns : "", ov->dns ? "\n" : "");
     if (n < 0 || (size_t)n >= sizeof(text) || strchr(ov->subnet, '\n') ||
         (ov->pool && strchr(ov->pool, '\n'))) {
         fprintf(stderr, "labnet-dhcpd: command-line subnet too long\n");
@@ -459,7 +457,7 @@ static void cross_check(struct cfg *cfg, struct dhcpd_conf *c)
     }
     if (total > DHCPD_MAX_ADDRS)
         cfg_error_line(cfg, 0, NULL, NULL, "pools and hosts hold %llu addresses, more than %d",
-                     (unsigned long long)total, DHCPD_MAX_ADDRS);
+                       (unsigned long long)total, DHCPD_MAX_ADDRS);
 }
 
 static int load(const char *path, const char *text, const struct dhcpd_overrides *ov,

@@ -18,17 +18,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DHCPD_MAX_IFACES   16
-#define DHCPD_MAX_SUBNETS  64
-#define DHCPD_MAX_POOLS    8
-#define DHCPD_MAX_HOSTS    1024
-#define DHCPD_MAX_ADDRS    65536 /* pool and reserved addresses, all subnets */
-#define DHCPD_MAX_LIST     8     /* routers, DNS, NTP servers, search names */
-#define DHCPD_MAX_ROUTES   16
-#define DHCPD_MAX_OPTS     12
-#define DHCPD_OPTBUF       1200
+#define DHCPD_MAX_IFACES    16
+#define DHCPD_MAX_SUBNETS   64
+#define DHCPD_MAX_POOLS     8
+#define DHCPD_MAX_HOSTS     1024
+#define DHCPD_MAX_ADDRS     65536 /* pool and reserved addresses, all subnets */
+#define DHCPD_MAX_LIST      8     /* routers, DNS, NTP servers, search names */
+#define DHCPD_MAX_ROUTES    16
+#define DHCPD_MAX_OPTS      12
+#define DHCPD_OPTBUF        1200
 #define DHCPD_CLIENT_ID_MAX 64 /* longer option 61 values are refused */
-#define DHCPD_HOSTNAME_MAX 63
+#define DHCPD_HOSTNAME_MAX  63
 
 struct dhcpd_pool {
     uint32_t first, last; /* network order, first <= last (host order) */

@@ -31,8 +31,7 @@ struct req {
     const struct dhcpd_iface *ifc;
 };
 
-void dhcpd_engine_init(struct dhcpd_engine *e, const struct dhcpd_conf *conf,
-                       struct lease_table *t)
+void dhcpd_engine_init(struct dhcpd_engine *e, const struct dhcpd_conf *conf, struct lease_table *t)
 {
     memset(e, 0, sizeof(*e));
     e->conf = conf;
@@ -41,9 +40,9 @@ void dhcpd_engine_init(struct dhcpd_engine *e, const struct dhcpd_conf *conf,
 
 static const char *type_name(uint8_t t)
 {
-    static const char *const n[] = {"?",       "DHCPDISCOVER", "DHCPOFFER",  "DHCPREQUEST",
-                                    "DHCPDECLINE", "DHCPACK",  "DHCPNAK",    "DHCPRELEASE",
-                                    "DHCPINFORM"};
+    static const char *const n[] = {"?",           "DHCPDISCOVER", "DHCPOFFER",
+                                    "DHCPREQUEST", "DHCPDECLINE",  "DHCPACK",
+                                    "DHCPNAK",     "DHCPRELEASE",  "DHCPINFORM"};
     return t < sizeof(n) / sizeof(n[0]) ? n[t] : "?";
 }
 
@@ -93,6 +92,8 @@ static int decode(struct dhcpd_engine *e, struct req *r, const struct dhcpd_ifac
     /* RFC 2132 9.14: option 61 names the client; chaddr only when absent. */
     const uint8_t *cid = NULL;
     size_t cid_len = 0;
+    /* Lives to the end: cid may point into it. */
+    // cppcheck-suppress variableScope
     uint8_t cid_scratch[256];
     if (dhcp_msg_opt_has(m, DHCP_OPT_CLIENT_ID)) {
         const uint8_t *id;
@@ -237,14 +238,12 @@ static void route(const struct req *r, uint8_t type, uint32_t yiaddr, struct dhc
         /* RFC 2131 4.3.2: a NAK through a relay asks it to broadcast. */
         if (type == DHCP_NAK)
             out->buf[10] |= 0x80;
-    } else if (type == DHCP_NAK) {
-        out->dest = DHCPD_DEST_BROADCAST;
-        out->dest_addr = INADDR_BROADCAST;
-    } else if (m->ciaddr) {
+    } else if (m->ciaddr && type != DHCP_NAK) {
         out->dest = DHCPD_DEST_CIADDR;
         out->dest_addr = m->ciaddr;
-    } else if ((m->flags & DHCP_FLAG_BROADCAST) || m->htype != DHCP_HTYPE_ETHER || m->hlen != 6 ||
-               !yiaddr) {
+    } else if (type == DHCP_NAK || (m->flags & DHCP_FLAG_BROADCAST) ||
+               m->htype != DHCP_HTYPE_ETHER || m->hlen != 6 || !yiaddr) {
+        /* RFC 2131 4.1: a NAK without a relay is always broadcast. */
         out->dest = DHCPD_DEST_BROADCAST;
         out->dest_addr = INADDR_BROADCAST;
     } else {
@@ -260,6 +259,8 @@ static int reply(struct dhcpd_engine *e, const struct req *r, uint8_t type, uint
 {
     struct dhcp_opt_val c[DHCPD_MAX_OPTS + 6];
     size_t n = 0;
+    /* Live until the build: c[] points into them. */
+    // cppcheck-suppress variableScope
     uint8_t lt[4], t1[4], t2[4];
     if (type != DHCP_NAK) {
         uint32_t v1 = r->s->t1_s ? r->s->t1_s : lease_s / 2;
@@ -280,9 +281,9 @@ static int reply(struct dhcpd_engine *e, const struct req *r, uint8_t type, uint
             c[n++] = (struct dhcp_opt_val){r->s->opts[i].code, false,
                                            r->s->optbuf + r->s->opts[i].off, r->s->opts[i].len};
         if (r->host && r->host->hostname[0])
-            c[n++] = (struct dhcp_opt_val){DHCP_OPT_HOST_NAME, false,
-                                           (const uint8_t *)r->host->hostname,
-                                           strlen(r->host->hostname)};
+            c[n++] =
+                (struct dhcp_opt_val){DHCP_OPT_HOST_NAME, false, (const uint8_t *)r->host->hostname,
+                                      strlen(r->host->hostname)};
     } else if (nak_msg) {
         c[n++] = (struct dhcp_opt_val){DHCP_OPT_MESSAGE, true, (const uint8_t *)nak_msg,
                                        strlen(nak_msg)};
@@ -420,8 +421,8 @@ static int on_request(struct dhcpd_engine *e, const struct req *r, int64_t now,
         if (mine && mine->addr != r->requested)
             return nak(e, r, r->requested, "not your address", out);
         if (!mine || !l) {
-            log_info("DHCPREQUEST for %s from %s via %s -> no record, silent",
-                     ip(r->requested, a), r->mac, r->ifc->name);
+            log_info("DHCPREQUEST for %s from %s via %s -> no record, silent", ip(r->requested, a),
+                     r->mac, r->ifc->name);
             e->st.ignored++;
             return 0;
         }
@@ -437,8 +438,8 @@ static int on_request(struct dhcpd_engine *e, const struct req *r, int64_t now,
             return ack(e, r, l, now, out);
         if (l && (reserved_to_other(e, r, l->addr) || !lease_is_free(l, now)))
             return nak(e, r, m->ciaddr, "address in use", out);
-        log_info("DHCPREQUEST for %s from %s via %s -> no record, silent", ip(m->ciaddr, a),
-                 r->mac, r->ifc->name);
+        log_info("DHCPREQUEST for %s from %s via %s -> no record, silent", ip(m->ciaddr, a), r->mac,
+                 r->ifc->name);
         e->st.ignored++;
         return 0;
     }
@@ -447,7 +448,6 @@ static int on_request(struct dhcpd_engine *e, const struct req *r, int64_t now,
 
 static int on_decline(struct dhcpd_engine *e, const struct req *r, int64_t now)
 {
-    char a[INET_ADDRSTRLEN];
     /* RFC 2131 4.3.3: the client found the address in use (ARP). */
     if (!r->requested || (r->server_id && r->server_id != r->ifc->addr))
         return 0;
@@ -460,9 +460,11 @@ static int on_decline(struct dhcpd_engine *e, const struct req *r, int64_t now)
     l->hostname[0] = '\0';
     lease_table_mark_dirty(e->t, l);
     e->st.declines++;
-    if (warn_allowed(e, now))
+    if (warn_allowed(e, now)) {
+        char a[INET_ADDRSTRLEN];
         log_warn("DHCPDECLINE of %s from %s via %s -> quarantined for %us: another host uses it",
                  ip(l->addr, a), r->mac, r->ifc->name, e->conf->decline_quarantine_s);
+    }
     return 0;
 }
 
@@ -496,7 +498,6 @@ static int on_inform(struct dhcpd_engine *e, const struct req *r, struct dhcpd_o
 
 void dhcpd_engine_probe_done(struct dhcpd_engine *e, uint32_t addr, bool in_use, int64_t now)
 {
-    char a[INET_ADDRSTRLEN];
     struct lease *l = lease_table_find_addr(e->t, addr);
     if (!l)
         return;
@@ -510,9 +511,11 @@ void dhcpd_engine_probe_done(struct dhcpd_engine *e, uint32_t addr, bool in_use,
     l->hostname[0] = '\0';
     lease_table_mark_dirty(e->t, l);
     e->st.conflicts++;
-    if (warn_allowed(e, now))
+    if (warn_allowed(e, now)) {
+        char a[INET_ADDRSTRLEN];
         log_warn("%s answers ping: in use by a host we did not configure; quarantined for %us",
                  ip(addr, a), e->conf->decline_quarantine_s);
+    }
 }
 
 int dhcpd_engine_handle(struct dhcpd_engine *e, const struct dhcpd_iface *ifc, const uint8_t *pkt,

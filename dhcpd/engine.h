@@ -49,7 +49,7 @@ struct dhcpd_out {
     uint16_t dest_port; /* host order */
     uint8_t htype, hlen;
     uint8_t chaddr[DHCP_CHADDR_LEN];
-    bool needs_commit; /* send only after the table's dirty entries are stored */
+    bool needs_commit;   /* send only after the table's dirty entries are stored */
     uint32_t probe_addr; /* DHCPD_PROBE: the address to ping first */
 };
 

@@ -133,8 +133,7 @@ static void unlink_key(struct lease_table *t, struct lease *l)
     l->next_key = -1;
 }
 
-void lease_table_set_client(struct lease_table *t, struct lease *l, const uint8_t *key,
-                            size_t len)
+void lease_table_set_client(struct lease_table *t, struct lease *l, const uint8_t *key, size_t len)
 {
     if (l->key_len == len && len && memcmp(l->key, key, len) == 0)
         return;
@@ -168,8 +167,8 @@ bool lease_is_free(const struct lease *l, int64_t now)
     }
 }
 
-size_t lease_key_make(uint8_t *key, const uint8_t *cid, size_t cid_len, uint8_t htype,
-                      uint8_t hlen, const uint8_t *chaddr)
+size_t lease_key_make(uint8_t *key, const uint8_t *cid, size_t cid_len, uint8_t htype, uint8_t hlen,
+                      const uint8_t *chaddr)
 {
     if (cid) {
         if (cid_len == 0 || cid_len > DHCPD_CLIENT_ID_MAX)

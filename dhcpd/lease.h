@@ -75,8 +75,7 @@ struct lease *lease_table_find_client(struct lease_table *t, uint16_t subnet, co
 
 /* Gives entry l to the client key (len <= LEASE_KEY_MAX; 0 clears it),
  * keeping the key index right. */
-void lease_table_set_client(struct lease_table *t, struct lease *l, const uint8_t *key,
-                            size_t len);
+void lease_table_set_client(struct lease_table *t, struct lease *l, const uint8_t *key, size_t len);
 
 /* Records that l must be written at the next commit. */
 void lease_table_mark_dirty(struct lease_table *t, struct lease *l);
@@ -88,8 +87,8 @@ bool lease_is_free(const struct lease *l, int64_t now);
 /* Builds a client key from a message's option 61 value (NULL when absent)
  * and hardware address.  Returns the key length, or 0 when the client id
  * is longer than DHCPD_CLIENT_ID_MAX (such a client is not served). */
-size_t lease_key_make(uint8_t *key, const uint8_t *cid, size_t cid_len, uint8_t htype,
-                      uint8_t hlen, const uint8_t *chaddr);
+size_t lease_key_make(uint8_t *key, const uint8_t *cid, size_t cid_len, uint8_t htype, uint8_t hlen,
+                      const uint8_t *chaddr);
 
 /* Text name of a state ("free", "offered", "bound", "released",
  * "declined"); "expired" for a BOUND entry past its end at now. */

@@ -111,28 +111,27 @@ static int list_leases(const struct dhcpd *d)
 int main(int argc, char **argv)
 {
     static struct dhcpd d;
-    static const struct option extra_long[] = {{"interface", required_argument, NULL, 'i'},
-                                               {"subnet", required_argument, NULL, OPT_SUBNET},
-                                               {"pool", required_argument, NULL, OPT_POOL},
-                                               {"router", required_argument, NULL, OPT_ROUTER},
-                                               {"dns", required_argument, NULL, OPT_DNS},
-                                               {"state-dir", required_argument, NULL,
-                                                OPT_STATE_DIR},
-                                               {"leases", no_argument, NULL, OPT_LEASES},
-                                               {"json", no_argument, NULL, OPT_JSON},
-                                               {NULL, 0, NULL, 0}};
+    static const struct option extra_long[] = {
+        {"interface", required_argument, NULL, 'i'},
+        {"subnet", required_argument, NULL, OPT_SUBNET},
+        {"pool", required_argument, NULL, OPT_POOL},
+        {"router", required_argument, NULL, OPT_ROUTER},
+        {"dns", required_argument, NULL, OPT_DNS},
+        {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+        {"leases", no_argument, NULL, OPT_LEASES},
+        {"json", no_argument, NULL, OPT_JSON},
+        {NULL, 0, NULL, 0}};
     const struct cli_prog prog = {
         .name = "labnet-dhcpd",
         .summary = "DHCPv4 server with durable leases (SQLite, fsync'd before every ACK).",
-        .extra_help =
-            "  -i, --interface IF  serve IF (added to [server] interfaces)\n"
-            "      --subnet CIDR   serve this subnet (replaces the file's subnets)\n"
-            "      --pool A-B      its address pool\n"
-            "      --router A      its router (option 3)\n"
-            "      --dns A[,B]     its DNS servers (option 6)\n"
-            "      --state-dir DIR where dhcpd-leases.sqlite lives\n"
-            "      --leases        list the leases (read-only, works while serving)\n"
-            "      --json          with --leases: as JSON\n",
+        .extra_help = "  -i, --interface IF  serve IF (added to [server] interfaces)\n"
+                      "      --subnet CIDR   serve this subnet (replaces the file's subnets)\n"
+                      "      --pool A-B      its address pool\n"
+                      "      --router A      its router (option 3)\n"
+                      "      --dns A[,B]     its DNS servers (option 6)\n"
+                      "      --state-dir DIR where dhcpd-leases.sqlite lives\n"
+                      "      --leases        list the leases (read-only, works while serving)\n"
+                      "      --json          with --leases: as JSON\n",
         .is_daemon = true,
         .default_level = LOG_LVL_INFO,
         .extra_short = "i:",

@@ -4,9 +4,9 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if_arp.h>
+#include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,21 +61,21 @@ static void send_one(struct dhcpd_server *s, size_t li, const struct dhcpd_out *
     int fd = -1;
     if (uv_fileno((uv_handle_t *)&l->h, &fd) != 0)
         return;
-    struct sockaddr_in to = {.sin_family = AF_INET,
-                             .sin_port = htons(o->dest_port),
-                             .sin_addr.s_addr = o->dest_addr};
+    struct sockaddr_in to = {
+        .sin_family = AF_INET, .sin_port = htons(o->dest_port), .sin_addr.s_addr = o->dest_addr};
     if (o->dest == DHCPD_DEST_HWADDR && arp_inject(fd, l, o) != 0) {
         /* Without the ARP entry the unicast would wait for an answer the
          * client cannot give: broadcast instead. */
         to.sin_addr.s_addr = INADDR_BROADCAST;
     }
     if (sendto(fd, o->buf, o->len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+        int err = errno;
         s->send_failures++;
-        char a[INET_ADDRSTRLEN];
-        if (log_ratelimit_allow(&s->rl, uv_now(s->loop), 10, 10000, NULL))
-            log_warn("cannot send to %s via %s: %s",
-                     inet_ntop(AF_INET, &to.sin_addr, a, sizeof(a)), l->info.name,
-                     strerror(errno));
+        if (log_ratelimit_allow(&s->rl, uv_now(s->loop), 10, 10000, NULL)) {
+            char a[INET_ADDRSTRLEN];
+            log_warn("cannot send to %s via %s: %s", inet_ntop(AF_INET, &to.sin_addr, a, sizeof(a)),
+                     l->info.name, strerror(err));
+        }
         return;
     }
     s->sent++;
@@ -88,8 +88,7 @@ static void flush(struct dhcpd_server *s)
         char err[256];
         if (lease_store_commit(s->store, s->t, wall_now(), err, sizeof(err)) != 0) {
             s->commit_failures++;
-            log_err("cannot write the lease database: %s; %zu replies withheld", err,
-                    s->n_pend);
+            log_err("cannot write the lease database: %s; %zu replies withheld", err, s->n_pend);
             s->n_pend = 0; /* the clients retry; nothing was promised */
             return;
         }
@@ -233,8 +232,9 @@ static void probe_start(struct dhcpd_server *s, size_t li, const uint8_t *pkt, s
     p->tries = tries;
     p->len = len;
     memcpy(p->pkt, pkt, len);
-    uint8_t echo[16] = {ICMP_ECHO, 0, 0, 0, 0, 0, (uint8_t)(p->seq >> 8), (uint8_t)p->seq,
-                        'l', 'a', 'b', 'n', 'e', 't', 'd', 'h'};
+    uint8_t echo[16] = {
+        ICMP_ECHO, 0,   0,   0,   0,   0,  (uint8_t)(p->seq >> 8), (uint8_t)p->seq, 'l', 'a',
+        'b',       'n', 'e', 't', 'd', 'h'};
     uint16_t id = (uint16_t)getpid();
     echo[4] = (uint8_t)(id >> 8);
     echo[5] = (uint8_t)id;

@@ -42,9 +42,9 @@ struct dhcpd_pending {
 
 /* Conflict detection (ping-check): a DISCOVER waiting for the answer to
  * an ICMP echo sent to the address it would be offered. */
-#define DHCPD_PROBES_MAX   16
-#define DHCPD_PROBE_PKT    1500
-#define DHCPD_PROBE_TRIES  3 /* addresses tried for one DISCOVER */
+#define DHCPD_PROBES_MAX  16
+#define DHCPD_PROBE_PKT   1500
+#define DHCPD_PROBE_TRIES 3 /* addresses tried for one DISCOVER */
 struct dhcpd_probe {
     uv_timer_t timer;
     struct dhcpd_server *srv;

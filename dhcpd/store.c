@@ -2,8 +2,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,24 +16,23 @@ struct lease_store {
     sqlite3_stmt *put;
 };
 
-static const char schema[] =
-    "CREATE TABLE leases ("
-    " address TEXT PRIMARY KEY,"
-    " state TEXT NOT NULL,"
-    " htype INTEGER NOT NULL,"
-    " hwaddr BLOB NOT NULL,"
-    " client_id BLOB,"
-    " hostname TEXT,"
-    " expires INTEGER NOT NULL,"
-    " updated INTEGER NOT NULL);"
-    "PRAGMA user_version = 1;";
+static const char schema[] = "CREATE TABLE leases ("
+                             " address TEXT PRIMARY KEY,"
+                             " state TEXT NOT NULL,"
+                             " htype INTEGER NOT NULL,"
+                             " hwaddr BLOB NOT NULL,"
+                             " client_id BLOB,"
+                             " hostname TEXT,"
+                             " expires INTEGER NOT NULL,"
+                             " updated INTEGER NOT NULL);"
+                             "PRAGMA user_version = 1;";
 
 __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t cap, int rc,
                                                       const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
+    (void)vsnprintf(err, cap, fmt, ap); /* a long reason is cut, never lost */
     va_end(ap);
     return rc;
 }
@@ -149,8 +148,8 @@ static int state_parse(const unsigned char *t)
     return -1;
 }
 
-int lease_store_load(struct lease_store *s, struct lease_table *t, size_t *loaded,
-                     size_t *ignored, char *err, size_t cap)
+int lease_store_load(struct lease_store *s, struct lease_table *t, size_t *loaded, size_t *ignored,
+                     char *err, size_t cap)
 {
     sqlite3_stmt *st;
     *loaded = *ignored = 0;
@@ -186,8 +185,8 @@ int lease_store_load(struct lease_store *s, struct lease_table *t, size_t *loade
         memset(l->chaddr, 0, sizeof(l->chaddr));
         if (hwlen)
             memcpy(l->chaddr, hw, (size_t)hwlen);
-        size_t klen = lease_key_make(key, cidlen ? cid : NULL, (size_t)cidlen, l->htype, l->hlen,
-                                     l->chaddr);
+        size_t klen =
+            lease_key_make(key, cidlen ? cid : NULL, (size_t)cidlen, l->htype, l->hlen, l->chaddr);
         lease_table_set_client(t, l, key, state == LEASE_DECLINED ? 0 : klen);
         snprintf(l->hostname, sizeof(l->hostname), "%s", host ? (const char *)host : "");
         l->expires = sqlite3_column_int64(st, 6);
@@ -268,7 +267,7 @@ static void hex(const void *p, int n, char sep, char *out, size_t cap)
  * so escape everything outside printable ASCII. */
 static void json_str(FILE *out, const char *s)
 {
-    fputc('"', out);
+    fprintf(out, "\"");
     for (; s && *s; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch == '"' || ch == '\\')
@@ -276,9 +275,9 @@ static void json_str(FILE *out, const char *s)
         else if (ch < 0x20 || ch >= 0x7f)
             fprintf(out, "\\u%04x", ch);
         else
-            fputc(ch, out);
+            fprintf(out, "%c", ch);
     }
-    fputc('"', out);
+    fprintf(out, "\"");
 }
 
 int lease_store_list(const char *path, bool json, int64_t now, FILE *out)
@@ -297,7 +296,7 @@ int lease_store_list(const char *path, bool json, int64_t now, FILE *out)
     }
     sqlite3_busy_timeout(db, 2000);
     if (json)
-        fputs("[", out);
+        fprintf(out, "%s", "[");
     else
         fprintf(out, "%-15s  %-17s  %-20s  %-16s  %-8s  %s\n", "ADDRESS", "MAC", "CLIENT-ID",
                 "HOSTNAME", "STATE", "EXPIRES");
@@ -315,24 +314,24 @@ int lease_store_list(const char *path, bool json, int64_t now, FILE *out)
             shown = "expired";
         time_t tt = (time_t)exp;
         struct tm tm;
-        if (gmtime_r(&tt, &tm))
-            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (!gmtime_r(&tt, &tm) || strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+            snprintf(when, sizeof(when), "-");
         if (json) {
             fprintf(out, "%s\n  {\"address\": ", n ? "," : "");
             json_str(out, addr ? (const char *)addr : "");
-            fputs(", \"mac\": ", out);
+            fprintf(out, ", \"mac\": ");
             json_str(out, mac);
-            fputs(", \"client_id\": ", out);
+            fprintf(out, ", \"client_id\": ");
             if (cid[0])
                 json_str(out, cid);
             else
-                fputs("null", out);
-            fputs(", \"hostname\": ", out);
+                fprintf(out, "%s", "null");
+            fprintf(out, ", \"hostname\": ");
             if (host)
                 json_str(out, (const char *)host);
             else
-                fputs("null", out);
-            fputs(", \"state\": ", out);
+                fprintf(out, "%s", "null");
+            fprintf(out, ", \"state\": ");
             json_str(out, shown);
             fprintf(out, ", \"expires\": %lld, \"expires_at\": \"%s\"}", (long long)exp, when);
         } else {
@@ -342,7 +341,7 @@ int lease_store_list(const char *path, bool json, int64_t now, FILE *out)
         n++;
     }
     if (json)
-        fputs(n ? "\n]\n" : "]\n", out);
+        fprintf(out, "%s", n ? "\n]\n" : "]\n");
     int ret = rc == SQLITE_DONE ? 0 : -EIO;
     if (ret)
         fprintf(stderr, "labnet-dhcpd: reading %s: %s\n", path, sqlite3_errmsg(db));

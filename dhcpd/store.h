@@ -40,8 +40,8 @@ void lease_store_close(struct lease_store *s);
 /* Fills t from the database.  Rows for addresses t does not hold (a pool
  * that shrank) are left on disk and counted in *ignored.  Returns 0 or
  * -EIO (reason in err). */
-int lease_store_load(struct lease_store *s, struct lease_table *t, size_t *loaded,
-                     size_t *ignored, char *err, size_t cap);
+int lease_store_load(struct lease_store *s, struct lease_table *t, size_t *loaded, size_t *ignored,
+                     char *err, size_t cap);
 
 /* Writes t's dirty entries in one fsync'd transaction and clears their
  * dirty marks.  now stamps the rows.  Returns 0; -EIO when the write

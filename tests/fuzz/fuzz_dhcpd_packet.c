@@ -49,8 +49,7 @@ static struct dhcpd_conf *conf;
 static void check_reply(const struct dhcpd_out *o)
 {
     struct dhcp_msg m;
-    if (o->len > sizeof(o->buf) || dhcp_msg_parse(&m, o->buf, o->len) != 0 ||
-        m.op != DHCP_OP_REPLY)
+    if (o->len > sizeof(o->buf) || dhcp_msg_parse(&m, o->buf, o->len) != 0 || m.op != DHCP_OP_REPLY)
         abort();
     if (o->type == DHCP_NAK && m.yiaddr != 0)
         abort();

@@ -216,6 +216,9 @@ wait "$srv_pid" 2>/dev/null
 check "no server, no lease" bash -c "! UDHCPC_OUT=$tmp/none.out timeout 10 ip netns exec $C1 \
     $udhcpc -f -q -n -t 2 -T 1 -i $if1 -s $tmp/udhcpc.sh >/dev/null 2>&1"
 
+# Under the sanitizer build the server reports leaks and errors at exit.
+check "no sanitizer report from the server" bash -c "! grep -qE 'Sanitizer|runtime error' $tmp/dhcpd.log.*"
+
 echo "$pass passed, $fail failed"
 if [ "$fail" -ne 0 ]; then
     for f in "$tmp"/dhcpd.log.* "$tmp/udhcpc.log" "$tmp/dhclient.log"; do

@@ -94,8 +94,7 @@ START_TEST(test_dhcpd_conf_command_line)
                                  .router = "10.0.0.1",
                                  .dns = "10.0.0.1,10.0.0.2",
                                  .state_dir = "/tmp/s"};
-    ck_assert_int_eq(dhcpd_conf_load_string("[subnet 172.16.0.0/16]\npool = 172.16.0.5\n", &ov,
-                                            &c),
+    ck_assert_int_eq(dhcpd_conf_load_string("[subnet 172.16.0.0/16]\npool = 172.16.0.5\n", &ov, &c),
                      0);
     ck_assert_uint_eq(c->n_ifaces, 1);
     ck_assert_str_eq(c->ifaces[0], "veth0");
@@ -116,9 +115,9 @@ END_TEST
 START_TEST(test_dhcpd_conf_refuses_mistakes)
 {
     static const char *const bad[] = {
-        "[subnet 10.0.0.0/24]\npool = 10.0.1.5-10.0.1.9\n",   /* outside */
-        "[subnet 10.0.0.0/24]\npool = 10.0.0.9-10.0.0.5\n",   /* backwards */
-        "[subnet 10.0.0.0/24]\npool = 10.0.0.0-10.0.0.5\n",   /* network address */
+        "[subnet 10.0.0.0/24]\npool = 10.0.1.5-10.0.1.9\n",     /* outside */
+        "[subnet 10.0.0.0/24]\npool = 10.0.0.9-10.0.0.5\n",     /* backwards */
+        "[subnet 10.0.0.0/24]\npool = 10.0.0.0-10.0.0.5\n",     /* network address */
         "[subnet 10.0.0.0/24]\npool = 10.0.0.200-10.0.0.255\n", /* broadcast */
         /* (a section without keys is not seen at all: give each one) */
         "[subnet 10.0.0.0/33]\nlease-time = 1h\n",
@@ -130,7 +129,7 @@ START_TEST(test_dhcpd_conf_refuses_mistakes)
         "[subnet 10.0.0.0/24]\nsearch = a..b\n",
         "[subnet 10.0.0.0/24]\nbogus = 1\n",
         "[host x]\nmac = 02:00:00:00:00:01\naddress = 10.0.0.5\n", /* no subnet */
-        "[subnet 10.0.0.0/24]\n[host x]\naddress = 10.0.0.5\n",      /* no mac */
+        "[subnet 10.0.0.0/24]\n[host x]\naddress = 10.0.0.5\n",    /* no mac */
         "[subnet 10.0.0.0/24]\n[host x]\nmac = 02:00:00:00:01\naddress = 10.0.0.5\n",
         "[subnet 10.0.0.0/24]\n[host x]\nmac = 02:00:00:00:00:01\naddress = 10.0.0.5\n"
         "[host y]\nmac = 02:00:00:00:00:02\naddress = 10.0.0.5\n", /* reserved twice */

@@ -107,7 +107,8 @@ START_TEST(test_dhcpd_store_commit_survives_reopen)
                               .client_id_len = sizeof(cid)};
     fx_send(&f, &rq, T0, 1);
     /* An offer: never written. */
-    struct dhcp_request d = {.type = DHCP_DISCOVER, .htype = 1, .hlen = 6, .chaddr = {2, 0, 0, 0, 0, 8}};
+    struct dhcp_request d = {
+        .type = DHCP_DISCOVER, .htype = 1, .hlen = 6, .chaddr = {2, 0, 0, 0, 0, 8}};
     fx_send(&f, &d, T0, 1);
     ck_assert_uint_eq(f.t->n_dirty, 3);
     ck_assert_int_eq(lease_store_commit(f.s, f.t, T0, f.err, sizeof(f.err)), 0);
@@ -169,9 +170,9 @@ START_TEST(test_dhcpd_store_is_wal_and_full_sync)
     ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "wal");
     sqlite3_finalize(st);
     /* A second connection sees the committed row while ours is open. */
-    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT state FROM leases WHERE address='10.0.0.15'",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_prepare_v2(db, "SELECT state FROM leases WHERE address='10.0.0.15'", -1, &st, NULL),
+        SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "bound");
     sqlite3_finalize(st);
@@ -229,9 +230,9 @@ START_TEST(test_dhcpd_store_refuses_foreign_schema)
     fx_init(&f);
     sqlite3 *db;
     ck_assert_int_eq(sqlite3_open(f.path, &db), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE other (x); INSERT INTO other VALUES (1);",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    ck_assert_int_eq(
+        sqlite3_exec(db, "CREATE TABLE other (x); INSERT INTO other VALUES (1);", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
     expect_refused(&f, "foreign");
     ck_assert_ptr_nonnull(strstr(f.err, "not a labnet-dhcpd lease database"));
@@ -279,9 +280,9 @@ START_TEST(test_dhcpd_store_ignores_rows_outside_pools)
     bind_client(&f, 1, "10.0.0.18", NULL);
     ck_assert_int_eq(lease_store_commit(f.s, f.t, T0, f.err, sizeof(f.err)), 0);
     struct dhcpd_conf *small;
-    ck_assert_int_eq(dhcpd_conf_load_string("[subnet 10.0.0.0/24]\npool = 10.0.0.10-10.0.0.11\n",
-                                            NULL, &small),
-                     0);
+    ck_assert_int_eq(
+        dhcpd_conf_load_string("[subnet 10.0.0.0/24]\npool = 10.0.0.10-10.0.0.11\n", NULL, &small),
+        0);
     struct lease_table *t2;
     ck_assert_int_eq(lease_table_new(small, &t2), 0);
     size_t loaded, ignored;
