@@ -87,6 +87,9 @@ static int on_reload(void *ud)
     if (strcmp(nc->state_dir, d->conf->state_dir) != 0)
         log_warn("state-dir changes only on restart; keeping %s", d->conf->state_dir);
     snprintf(nc->state_dir, sizeof(nc->state_dir), "%s", d->conf->state_dir);
+    if (nc->ping_check && !d->conf->ping_check)
+        log_warn("ping-check takes effect on restart (it needs an ICMP socket); offering "
+                 "without it until then");
     rc = dhcpd_server_reload(&d->srv, nc);
     if (rc != 0) {
         dhcpd_conf_free(nc);

@@ -255,8 +255,14 @@ static void handle(struct dhcpd_server *s, size_t li, const uint8_t *pkt, size_t
     struct dhcpd_pending *p = &s->pend[s->n_pend];
     int rc = dhcpd_engine_handle(&s->eng, &l->info, pkt, len, wall_now(), &p->out);
     if (rc == DHCPD_PROBE) {
-        if (s->probes)
+        if (s->probes) {
             probe_start(s, li, pkt, len, p->out.probe_addr, tries);
+        } else if (tries < DHCPD_PROBE_TRIES) {
+            /* ping-check was switched on by a reload: the ICMP socket
+             * comes with the next restart; offer unprobed meanwhile. */
+            dhcpd_engine_probe_done(&s->eng, p->out.probe_addr, false, wall_now());
+            handle(s, li, pkt, len, tries + 1);
+        }
         return;
     }
     if (rc != 1)

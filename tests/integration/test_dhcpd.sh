@@ -144,6 +144,11 @@ check "dhclient address, mask, router, DNS, domain" grep -qE \
 check "the two clients got different addresses" test -n "$ip2" -a "$ip1" != "$ip2"
 [ -f "$tmp/dhclient.pid" ] && kill "$(cat "$tmp/dhclient.pid")" 2>/dev/null
 
+# --- SIGHUP reloads and keeps the leases ---------------------------------------
+kill -HUP "$srv_pid"
+check "SIGHUP reloads the configuration, keeping the leases" \
+    netns_wait_for "grep -qE 'configuration reloaded: [0-9]+ addresses, [1-9][0-9]* leases kept' '$tmp/dhcpd.log.1'" 5
+
 # --- a reserved MAC gets its address ------------------------------------------
 netns_exec "$C1" ip link set "$if1" address 02:00:00:00:00:99
 check "reserved MAC: udhcpc gets a lease" run_udhcpc "$C1" "$if1" "$tmp/u3.out"
