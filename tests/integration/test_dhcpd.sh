@@ -29,12 +29,15 @@ check() { # check DESCRIPTION COMMAND...
 tmp=$(mktemp -d)
 trap 'netns_cleanup; rm -rf "$tmp"' EXIT
 
-S=$(netns_add srv) && C1=$(netns_add c1) && C2=$(netns_add c2) || { echo "FAIL: namespaces"; exit 1; }
+if ! { S=$(netns_add srv) && C1=$(netns_add c1) && C2=$(netns_add c2); }; then
+    echo "FAIL: namespaces"
+    exit 1
+fi
 netns_bridge "$S" br0 10.77.0.1/24 || { echo "FAIL: bridge"; exit 1; }
-if1=$(netns_attach "$S" br0 "$C1" "") && if2=$(netns_attach "$S" br0 "$C2" "") || {
+if ! { if1=$(netns_attach "$S" br0 "$C1" "") && if2=$(netns_attach "$S" br0 "$C2" ""); }; then
     echo "FAIL: veth"
     exit 1
-}
+fi
 netns_exec "$C1" ip link set "$if1" address 02:00:00:00:00:01
 netns_exec "$C2" ip link set "$if2" address 02:00:00:00:00:02
 
@@ -161,7 +164,8 @@ netns_exec "$C1" ip addr flush dev "$if1"
 # udhcpc stays running (no -q); after the restart SIGUSR1 makes it renew
 # (RENEWING: unicast REQUEST from its address).
 : >"$tmp/u4.out"
-UDHCPC_OUT=$tmp/u4.out netns_spawn "$C1" "$tmp/udhcpc4.log" env UDHCPC_OUT="$tmp/u4.out" \
+# shellcheck disable=SC2086 # "busybox udhcpc" is two words
+netns_spawn "$C1" "$tmp/udhcpc4.log" env UDHCPC_OUT="$tmp/u4.out" \
     $udhcpc -f -t 4 -T 1 -i "$if1" -s "$tmp/udhcpc.sh"
 upid=$NETNS_PID
 check "udhcpc (daemon) bound again to its old address" \
