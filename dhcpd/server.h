@@ -1,0 +1,104 @@
+/*
+ * server: labnet-dhcpd's sockets on a libuv loop, and the group commit.
+ *
+ * One UDP socket per served interface, bound to 0.0.0.0:67 with
+ * SO_BINDTODEVICE and SO_BROADCAST: libuv 1.44 cannot report the arrival
+ * interface, and a socket bound to 0.0.0.0 in a namespace without a default
+ * route cannot send to 255.255.255.255 unless it is tied to a device.
+ *
+ * Durability without a commit per packet: replies that depend on a lease
+ * change (ACKs) are queued while the loop drains the sockets; a uv_check
+ * handle, which runs once per loop iteration after the I/O callbacks,
+ * writes every dirty lease in one fsync'd transaction and only then sends
+ * the queued replies.  OFFERs and NAKs, which promise nothing, go at once.
+ */
+#ifndef LABNET_DHCPD_SERVER_H
+#define LABNET_DHCPD_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+#include "dhcpd/conf.h"
+#include "dhcpd/engine.h"
+#include "dhcpd/lease.h"
+#include "dhcpd/store.h"
+
+/* Replies held for one commit; more in one loop iteration commit early. */
+#define DHCPD_BATCH_MAX 256
+
+struct dhcpd_server;
+
+struct dhcpd_listener {
+    uv_udp_t h;
+    struct dhcpd_iface info;
+    struct dhcpd_server *srv;
+};
+
+struct dhcpd_pending {
+    struct dhcpd_out out;
+    size_t listener;
+};
+
+/* Conflict detection (ping-check): a DISCOVER waiting for the answer to
+ * an ICMP echo sent to the address it would be offered. */
+#define DHCPD_PROBES_MAX  16
+#define DHCPD_PROBE_PKT   1500
+#define DHCPD_PROBE_TRIES 3 /* addresses tried for one DISCOVER */
+struct dhcpd_probe {
+    uv_timer_t timer;
+    struct dhcpd_server *srv;
+    bool busy;
+    uint32_t addr;
+    uint16_t seq;
+    size_t listener;
+    int tries;
+    size_t len;
+    uint8_t pkt[DHCPD_PROBE_PKT];
+};
+
+struct dhcpd_server {
+    uv_loop_t *loop;
+    const struct dhcpd_conf *conf; /* owned by the caller */
+    struct lease_table *t;         /* owned */
+    struct lease_store *store;     /* owned */
+    struct dhcpd_engine eng;
+    struct dhcpd_listener ls[DHCPD_MAX_IFACES];
+    size_t n_ls;
+    uv_check_t check;
+    struct dhcpd_pending *pend; /* DHCPD_BATCH_MAX */
+    size_t n_pend;
+    uint64_t commits, commit_failures, sent, send_failures;
+    int open_handles; /* closed when 0 after dhcpd_server_stop */
+    /* ping-check: an ICMP datagram ("ping") socket, or a raw one. */
+    uv_poll_t icmp;
+    int icmp_fd;
+    bool icmp_raw;
+    uint16_t ping_seq;
+    struct dhcpd_probe *probes; /* DHCPD_PROBES_MAX */
+    struct log_ratelimit rl;
+};
+
+/*
+ * Opens the lease database under conf->state_dir (created when missing),
+ * loads it, and binds one socket per interface.  Errors are logged with
+ * their reason (a corrupt database names the file and says it was left as
+ * it is); returns 0 or a negative errno.  On error everything opened so far
+ * is closed again (run the loop to let libuv finish closing).
+ */
+int dhcpd_server_start(struct dhcpd_server *s, uv_loop_t *loop, const struct dhcpd_conf *conf);
+
+/* Switches to a new configuration (SIGHUP): rebuilds the lease table for
+ * the new pools, carrying every entry whose address remains, and refreshes
+ * the interface addresses.  The interface list itself changes only on
+ * restart.  Returns 0 or a negative errno (the old state stays). */
+int dhcpd_server_reload(struct dhcpd_server *s, const struct dhcpd_conf *conf);
+
+/* Commits and sends whatever is pending, then closes every handle; the loop
+ * ends when they are closed.  Then call dhcpd_server_free. */
+void dhcpd_server_stop(struct dhcpd_server *s);
+
+/* Frees the table and closes the database (after the loop has ended). */
+void dhcpd_server_free(struct dhcpd_server *s);
+
+#endif
