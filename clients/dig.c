@@ -97,13 +97,13 @@ struct dig {
 
     /* +trace */
     struct dig_zone hints, zone, next;
-    size_t cand;    /* servers of zone tried in this step */
-    size_t start;   /* random first server */
-    size_t steps;   /* referrals followed */
-    size_t queries; /* exchanges begun */
-    size_t lookup;  /* next NS name to look up when no server has an address */
-    bool lookup_done; /* the step timer reports a lookup, not an exchange */
-    bool priming;     /* the servers are asked for ". NS", not the name */
+    size_t cand;          /* servers of zone tried in this step */
+    size_t start;         /* random first server */
+    size_t steps;         /* referrals followed */
+    size_t queries;       /* exchanges begun */
+    size_t lookup;        /* next NS name to look up when no server has an address */
+    bool lookup_done;     /* the step timer reports a lookup, not an exchange */
+    bool priming;         /* the servers are asked for ". NS", not the name */
     struct target server; /* the @server, for lookups of servers' names */
     bool res_pointed;     /* d->res asks it (set outside c-ares callbacks) */
 };
@@ -180,8 +180,7 @@ static int chan_open(struct ares_uv *a, uv_loop_t *loop, int flags, int timeout_
     return 0;
 }
 
-static int target_set(struct target *t, int family, const void *ip, uint16_t port,
-                      const char *name)
+static int target_set(struct target *t, int family, const void *ip, uint16_t port, const char *name)
 {
     memset(t, 0, sizeof(*t));
     t->family = family;
@@ -199,9 +198,8 @@ static void on_reply(void *arg, int status, int timeouts, unsigned char *abuf, i
 static void exchange_start(struct dig *d)
 {
     struct ares_uv *a = d->use_tcp ? &d->tcp : &d->udp;
-    struct ares_addr_port_node srv = {.family = d->t.family,
-                                      .udp_port = d->t.port,
-                                      .tcp_port = d->t.port};
+    struct ares_addr_port_node srv = {
+        .family = d->t.family, .udp_port = d->t.port, .tcp_port = d->t.port};
     memcpy(&srv.addr, d->t.ip, d->t.family == AF_INET ? 4 : 16);
     if (ares_set_servers_ports(a->channel, &srv) != ARES_SUCCESS) {
         printf(";; cannot use server %s\n", d->t.addr);
@@ -295,6 +293,8 @@ static int reply_parse(struct dig *d, struct dns_msg *m)
     int rc = dns_msg_parse(m, d->reply, d->reply_len);
     if (rc == 0 || rc == -E2BIG)
         return 0;
+    if (d->phase == PH_QUERY)
+        banner(d);
     printf(";; Got bad packet: %s\n;; %zu bytes from %s#%u\n", strerror(-rc), d->reply_len,
            d->t.addr, (unsigned)d->t.port);
     return -1;
@@ -364,26 +364,43 @@ static void lookup_ns_names(struct dig *d);
 static void trace_enter_zone(struct dig *d)
 {
     d->cand = 0;
+    d->lookup = 0;
     uint32_t r = 0;
     (void)uv_random(NULL, NULL, &r, sizeof(r), 0, NULL);
     d->start = d->zone.n_ns ? r % d->zone.n_ns : 0;
     if (dig_zone_usable(&d->zone) == 0) {
-        d->lookup = 0;
         lookup_ns_names(d);
         return;
     }
     trace_next_server(d);
 }
 
-/* Picks the next server of the zone with an address (its first one) and
- * asks it for the name. */
+/* The cand-th (server, address) pair of the zone, servers taken from
+ * d->start on, each with all its addresses. */
+static bool cand_get(const struct dig *d, size_t cand, const struct dig_ns **ns,
+                     const struct dig_addr **a)
+{
+    for (size_t i = 0; i < d->zone.n_ns; i++) {
+        const struct dig_ns *s = &d->zone.ns[(d->start + i) % d->zone.n_ns];
+        if (cand < s->n_addr) {
+            *ns = s;
+            *a = &s->addr[cand];
+            return true;
+        }
+        cand -= s->n_addr;
+    }
+    return false;
+}
+
+/* Asks the zone's next server address for the name (". NS" while
+ * priming).  When all have failed, looks up the names of servers that came
+ * without addresses; when none is left, gives up. */
 static void trace_next_server(struct dig *d)
 {
-    while (d->cand < d->zone.n_ns) {
-        const struct dig_ns *ns = &d->zone.ns[(d->start + d->cand) % d->zone.n_ns];
+    const struct dig_ns *ns;
+    const struct dig_addr *a;
+    if (cand_get(d, d->cand, &ns, &a)) {
         d->cand++;
-        if (ns->n_addr == 0)
-            continue;
         if (d->queries >= TRACE_MAX_QUERIES) {
             printf(";; trace stopped after %d queries\n", TRACE_MAX_QUERIES);
             finish(d, EXIT_NETERR);
@@ -393,7 +410,7 @@ static void trace_next_server(struct dig *d)
         size_t nl = 0;
         if (dns_name_to_text(ns->name, name, sizeof(name), &nl) == 0 && nl > 1)
             name[nl - 1] = '\0'; /* dig shows "ns1.lab" without the dot */
-        target_set(&d->t, ns->addr[0].family, ns->addr[0].ip, d->o.port, name);
+        target_set(&d->t, a->family, a->ip, d->o.port, name);
         static const uint8_t root[1] = {0};
         d->try_no = 0;
         d->use_tcp = d->o.tcp;
@@ -404,7 +421,14 @@ static void trace_next_server(struct dig *d)
         exchange_start(d);
         return;
     }
-    printf(";; no server for %s could be reached\n", d->zone.name[0] ? "the zone" : "the root");
+    if (d->lookup < d->zone.n_ns && dig_zone_usable(&d->zone) < d->zone.n_ns) {
+        lookup_ns_names(d);
+        return;
+    }
+    char zone[DNS_NAME_TEXT_MAX];
+    if (dns_name_to_text(d->zone.name, zone, sizeof(zone), NULL) != 0)
+        zone[0] = '\0';
+    printf(";; no server for %s could be reached\n", zone);
     finish(d, EXIT_NOREPLY);
 }
 
@@ -446,9 +470,8 @@ static void on_ns_addr(void *arg, int status, int timeouts, struct ares_addrinfo
 static void lookup_ns_names(struct dig *d)
 {
     if (d->o.server && !d->res_pointed) {
-        struct ares_addr_port_node srv = {.family = d->server.family,
-                                          .udp_port = d->server.port,
-                                          .tcp_port = d->server.port};
+        struct ares_addr_port_node srv = {
+            .family = d->server.family, .udp_port = d->server.port, .tcp_port = d->server.port};
         memcpy(&srv.addr, d->server.ip, d->server.family == AF_INET ? 4 : 16);
         if (ares_set_servers_ports(d->res.channel, &srv) != ARES_SUCCESS) {
             printf(";; cannot ask %s for the servers' addresses\n", d->server.addr);
@@ -459,6 +482,8 @@ static void lookup_ns_names(struct dig *d)
     }
     while (d->lookup < d->zone.n_ns) {
         struct dig_ns *ns = &d->zone.ns[d->lookup++];
+        if (ns->n_addr)
+            continue; /* had glue, and was tried */
         char name[DNS_NAME_TEXT_MAX];
         size_t nl;
         if (dns_name_to_text(ns->name, name, sizeof(name), &nl) != 0)
@@ -629,8 +654,8 @@ static void on_server_addr(void *arg, int status, int timeouts, struct ares_addr
  * first server of resolv.conf, then begins. */
 static void resolve_server(struct dig *d)
 {
-    uint8_t ip[16];
     if (d->o.server) {
+        uint8_t ip[16];
         int fam = inet_pton(AF_INET, d->o.server, ip) == 1    ? AF_INET
                   : inet_pton(AF_INET6, d->o.server, ip) == 1 ? AF_INET6
                                                               : 0;
@@ -712,11 +737,9 @@ static int load_hints(struct dig *d)
     size_t line = 0;
     if (dig_hints_parse(buf, n, &d->hints, &line) != 0) {
         if (line)
-            fprintf(stderr, "labnet-dig: %s:%zu: not a root hints record\n", d->o.root_hints,
-                    line);
+            fprintf(stderr, "labnet-dig: %s:%zu: not a root hints record\n", d->o.root_hints, line);
         else
-            fprintf(stderr, "labnet-dig: %s: no root server with an address\n",
-                    d->o.root_hints);
+            fprintf(stderr, "labnet-dig: %s: no root server with an address\n", d->o.root_hints);
         return -EBADMSG;
     }
     return 0;
@@ -786,7 +809,7 @@ int main(int argc, char **argv)
     if (d.o.trace)
         banner(&d);
 
-    signal(SIGPIPE, SIG_IGN);
+    (void)signal(SIGPIPE, SIG_IGN);
     uv_loop_init(&d.loop);
     uv_timer_init(&d.loop, &d.step);
     d.step.data = &d;

@@ -57,12 +57,15 @@ struct flag_opt {
     size_t off;
 };
 
-#define FLAG(n, field) {n, offsetof(struct dig_opts, field)}
+#define FLAG(n, field)                      \
+    {                                       \
+        n, offsetof(struct dig_opts, field) \
+    }
 
 static const struct flag_opt flag_opts[] = {
-    FLAG("tcp", tcp),       FLAG("vc", tcp),         FLAG("recurse", recurse),
-    FLAG("rec", recurse),   FLAG("short", short_out), FLAG("trace", trace),
-    FLAG("ignore", ignore_tc), FLAG("dnssec", dnssec), FLAG("adflag", adflag),
+    FLAG("tcp", tcp),          FLAG("vc", tcp),          FLAG("recurse", recurse),
+    FLAG("rec", recurse),      FLAG("short", short_out), FLAG("trace", trace),
+    FLAG("ignore", ignore_tc), FLAG("dnssec", dnssec),   FLAG("adflag", adflag),
     FLAG("cdflag", cdflag),
 };
 

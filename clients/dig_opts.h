@@ -43,9 +43,9 @@ struct dig_opts {
     uint8_t edns_version;
     bool dnssec; /* DO bit (RFC 3225); implies EDNS */
     bool adflag, cdflag;
-    uint16_t bufsize; /* EDNS UDP payload size advertised */
-    unsigned time_s;  /* per-try timeout */
-    unsigned tries;   /* attempts per server */
+    uint16_t bufsize;       /* EDNS UDP payload size advertised */
+    unsigned time_s;        /* per-try timeout */
+    unsigned tries;         /* attempts per server */
     const char *root_hints; /* +roothints=FILE / --root-hints: named.root file */
 };
 

@@ -10,11 +10,11 @@
  * (lib/dns/masterdump.c, the style dig prints with): TTL at 24, class at
  * 32, type at 40, RDATA at 48; a field already at or past its column gets
  * one space instead. */
-#define TABW       8
-#define COL_TTL    24
-#define COL_CLASS  32
-#define COL_TYPE   40
-#define COL_RDATA  48
+#define TABW      8
+#define COL_TTL   24
+#define COL_CLASS 32
+#define COL_TYPE  40
+#define COL_RDATA 48
 
 struct lay {
     char *p;
@@ -143,8 +143,7 @@ static void print_rr(FILE *f, const struct dns_msg *m, const struct dns_rr *rr)
     fprintf(f, "%s\n", line_buf);
 }
 
-static void print_section(FILE *f, const struct dns_msg *m, int sec, const char *title,
-                          bool header)
+static void print_section(FILE *f, const struct dns_msg *m, int sec, const char *title, bool header)
 {
     size_t n;
     const struct dns_rr *rr = dns_msg_section(m, sec, &n);
@@ -200,7 +199,7 @@ static void print_hex(FILE *f, const uint8_t *p, size_t n)
 static void print_ascii(FILE *f, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        fputc(p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' ? p[i] : '.', f);
+        (void)fputc(p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' ? p[i] : '.', f);
 }
 
 static void print_opt(FILE *f, const struct dns_msg *m)
@@ -270,8 +269,8 @@ static void print_stats(FILE *f, const struct dig_stats *st)
     if (st->when) {
         struct tm tm;
         char when[64];
-        if (localtime_r(&st->when, &tm) && strftime(when, sizeof(when), "%a %b %d %H:%M:%S %Z %Y",
-                                                    &tm) > 0)
+        if (localtime_r(&st->when, &tm) &&
+            strftime(when, sizeof(when), "%a %b %d %H:%M:%S %Z %Y", &tm) > 0)
             fprintf(f, ";; WHEN: %s\n", when);
     }
     fprintf(f, ";; MSG SIZE  rcvd: %zu\n\n", st->size);

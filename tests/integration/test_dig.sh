@@ -240,6 +240,10 @@ check "+trace +tcp reaches the answer" grep -q "^www\.lab\.		300	IN	A	192\.0\.2\
 printf '. 3600000 NS a.nowhere.\na.nowhere. 3600000 A 10.97.0.2\n' >"$tmp/silent.hints"
 L +trace www.lab --root-hints "$tmp/silent.hints" +time=1 +tries=1 >/dev/null
 check "+trace with a silent root: exit 9" [ $? -eq 9 ]
+printf '. 3600000 NS a.nowhere.\na.nowhere. 3600000 A 10.97.0.2\n. 3600000 NS a.hints.\na.hints. 3600000 A 127.53.0.1\n' >"$tmp/half.hints"
+out=$(L +trace host.sub.lab --root-hints "$tmp/half.hints" +time=1 +tries=1)
+check "+trace with one silent root server of two: fails over, reaches the answer" \
+    grep -q "^host\.sub\.lab\.		300	IN	A	192\.0\.2\.77$" <<<"$out"
 printf 'this is not a hints file\n' >"$tmp/bad.hints"
 L +trace www.lab --root-hints "$tmp/bad.hints" >/dev/null 2>&1
 check "+trace with malformed hints: exit 10" [ $? -eq 10 ]

@@ -138,9 +138,10 @@ END_TEST
 START_TEST(test_dig_opts_plus_options)
 {
     struct dig_opts o;
-    const char *const a[] = {"+tcp", "+norecurse", "+trace", "+dnssec", "+ignore", "+bufsize=4096",
-                             "+time=2", "+tries=4", "+roothints=/tmp/h", "+adflag", "+cdflag",
-                             NULL};
+    const char *const a[] = {"+tcp",    "+norecurse", "+trace",
+                             "+dnssec", "+ignore",    "+bufsize=4096",
+                             "+time=2", "+tries=4",   "+roothints=/tmp/h",
+                             "+adflag", "+cdflag",    NULL};
     ck_assert_int_eq(args(&o, a), 0);
     ck_assert(o.tcp && !o.recurse && o.trace && o.dnssec && o.edns && o.ignore_tc);
     ck_assert(o.adflag && o.cdflag);
@@ -169,10 +170,24 @@ START_TEST(test_dig_opts_rejects)
     struct dig_opts o;
     dig_opts_init(&o);
     static const char *const bad_values[] = {
-        "+time=0",   "+time=301",   "+time=",     "+time=1x", "+time",     "+tries=0",
-        "+tries=11", "+retry=10",   "+bufsize=-1", "+bufsize=65536",
-        "+bufsize=99999999999999999999", "+roothints=", "+tcp=1", "+edns=256", "+noedns=1",
-        "@",         "a..b",        "x\\256y",
+        "+time=0",
+        "+time=301",
+        "+time=",
+        "+time=1x",
+        "+time",
+        "+tries=0",
+        "+tries=11",
+        "+retry=10",
+        "+bufsize=-1",
+        "+bufsize=65536",
+        "+bufsize=99999999999999999999",
+        "+roothints=",
+        "+tcp=1",
+        "+edns=256",
+        "+noedns=1",
+        "@",
+        "a..b",
+        "x\\256y",
     };
     for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++)
         ck_assert_msg(dig_opts_arg(&o, bad_values[i]) == -EINVAL, "%s", bad_values[i]);
@@ -417,8 +432,7 @@ static const struct golden goldens[] = {
      ";; QUESTION SECTION:\n"
      ";www.lab.\t\t\tCH\tA\n"
      "\n"},
-    {"big.lab TXT IN +noedns +ignore",
-     "12348700000100000000000003626967036c61620000100001",
+    {"big.lab TXT IN +noedns +ignore", "12348700000100000000000003626967036c61620000100001",
      ";; Got answer:\n"
      ";; ->>HEADER<<- opcode: QUERY, status: NOERROR, id: 4660\n"
      ";; flags: qr aa tc rd; QUERY: 1, ANSWER: 0, AUTHORITY: 0, ADDITIONAL: 0\n"
@@ -471,8 +485,8 @@ START_TEST(test_dig_print_reply_same_as_dig)
     cap_open(&c);
     ck_assert_int_eq(dig_print_reply(c.f, &m, NULL), 0);
     const char *got = cap_close(&c);
-    ck_assert_msg(strcmp(got, goldens[i].text) == 0, "%s:\n--- dig\n%s--- ours\n%s", goldens[i].what,
-                  goldens[i].text, got);
+    ck_assert_msg(strcmp(got, goldens[i].text) == 0, "%s:\n--- dig\n%s--- ours\n%s",
+                  goldens[i].what, goldens[i].text, got);
     free(c.text);
     free(buf);
 }
@@ -587,14 +601,11 @@ static size_t build(uint8_t *buf, size_t cap, uint16_t flags, uint8_t rcode, con
 START_TEST(test_dig_print_opt_options)
 {
     /* NSID, COOKIE, EDE with text, an unknown option; DO and MBZ bits. */
-    static const uint8_t opts[] = {0, 3,  0, 2,  'n', 's', 0,   10, 0,   8,   1,   2,   3,  4,
-                                   5, 6,  7, 8,  0,   15,  0,   6,  0,   18,  'n', 'o', '!', '"',
-                                   0xff, 0xfe, 0, 1, 0xab};
-    struct dns_edns e = {.udp_size = 1232,
-                         .dnssec_ok = true,
-                         .z = 1,
-                         .options = opts,
-                         .options_len = sizeof(opts)};
+    static const uint8_t opts[] = {0, 3,  0,   2,   'n', 's', 0,    10,   0,  8, 1,
+                                   2, 3,  4,   5,   6,   7,   8,    0,    15, 0, 6,
+                                   0, 18, 'n', 'o', '!', '"', 0xff, 0xfe, 0,  1, 0xab};
+    struct dns_edns e = {
+        .udp_size = 1232, .dnssec_ok = true, .z = 1, .options = opts, .options_len = sizeof(opts)};
     /* The last option crosses the end: the area is cut on purpose at
      * options_len - 1, handled below. */
     e.options_len = sizeof(opts) - 1;
@@ -607,8 +618,8 @@ START_TEST(test_dig_print_opt_options)
         /* The codec refuses a crossing option at parse time: then a well
          * formed area without the crossing option. */
         e.options_len = sizeof(opts) - 5;
-        len = build(buf, sizeof(buf), DNS_FLAG_RD | DNS_FLAG_RA, 0, "x.lab", DNS_TYPE_A, NULL,
-                    NULL, NULL, &e);
+        len = build(buf, sizeof(buf), DNS_FLAG_RD | DNS_FLAG_RA, 0, "x.lab", DNS_TYPE_A, NULL, NULL,
+                    NULL, &e);
         ck_assert_int_eq(parse(&m, buf, len), 0);
     }
     struct capture c;
@@ -707,7 +718,7 @@ START_TEST(test_dig_hints_file_forms)
     size_t line = 99;
     ck_assert_int_eq(dig_hints_parse(text, sizeof(text) - 1, &z, &line), 0);
     ck_assert_uint_eq(line, 0);
-    ck_assert_uint_eq(z.n_ns, 2); /* c.hints. is no root server */
+    ck_assert_uint_eq(z.n_ns, 2);         /* c.hints. is no root server */
     ck_assert_uint_eq(z.ns[0].n_addr, 1); /* the duplicate merged */
     ck_assert_int_eq(z.ns[1].addr[0].family, AF_INET6);
 
@@ -720,8 +731,8 @@ START_TEST(test_dig_hints_file_forms)
         {". NS a..b.\n", 1},
         {". 1 2 3 4 5 6 7 8 9\n", 1},
         {". NS a.\na. A 1.2.3.4 extra\n", 2},
-        {". NS a.\n", 0},          /* no address */
-        {"", 0},                    /* nothing */
+        {". NS a.\n", 0}, /* no address */
+        {"", 0},          /* nothing */
         {"; only comments\n", 0},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -755,8 +766,8 @@ static struct dig_zone zone_of(const char *name)
 
 START_TEST(test_dig_trace_referral_and_glue_scrub)
 {
-    static const char *const ns[] = {"lab. NS ns1.lab.", "lab. NS ns2.corp.",
-                                     "lab. NS ns1.lab.", NULL};
+    static const char *const ns[] = {"lab. NS ns1.lab.", "lab. NS ns2.corp.", "lab. NS ns1.lab.",
+                                     NULL};
     static const char *const ar[] = {"ns1.lab. A 127.53.1.1", "ns1.lab. AAAA ::1",
                                      "ns2.corp. A 127.53.9.9", "other.lab. A 127.0.0.9", NULL};
     uint8_t buf[1024];
