@@ -181,6 +181,7 @@ START_TEST(test_dig_opts_rejects)
         "+bufsize=-1",
         "+bufsize=65536",
         "+bufsize=99999999999999999999",
+        "+time=18446744073709551621", /* 2^64 + 5: would wrap to 5 */
         "+roothints=",
         "+tcp=1",
         "+edns=256",
