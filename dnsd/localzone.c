@@ -279,7 +279,10 @@ static int txt_string(const struct token *t, uint8_t *out)
         if (c == '\\') {
             if (i + 1 >= t->len)
                 return -EINVAL;
-            if (i + 3 < t->len && t->p[i + 1] >= '0' && t->p[i + 1] <= '9') {
+            if (t->p[i + 1] >= '0' && t->p[i + 1] <= '9') {
+                /* RFC 1035 5.1: a digit starts exactly three. */
+                if (i + 3 >= t->len)
+                    return -EINVAL;
                 unsigned v = 0;
                 for (int k = 1; k <= 3; k++) {
                     char d = t->p[i + (size_t)k];
