@@ -173,7 +173,7 @@ START_TEST(test_dnsd_conf_errors_name_file_and_line)
          "dnsd.conf:2: [local] hosts-file: /nonexistent/hosts: No such file or directory"},
         {"[local]\nrecord = a.lab. CNAME b.lab.\nrecord = a.lab. A 10.0.0.1\n",
          "a.lab. has a CNAME and other data"},
-        {"[forward corp.]\n", "a [forward] section needs servers"},
+        {"[forward corp.]\nserver = 1.2.3.4\n", "dnsd.conf:2: [forward corp.] server: unknown key"},
         {"[forward corp.]\nservers = 1.2.3.4\n[forward Corp]\nservers = 1.2.3.5\n",
          "dnsd.conf:4: [forward Corp] servers: zone Corp is forwarded twice"},
         {"[forward corp.]\nservers = 1 2 3 4 5 6 7 8 9\n", "dnsd.conf:2: [forward corp.] servers"},
