@@ -92,8 +92,8 @@ static void get_local(struct cfg *cfg, struct dnsd_conf *c)
         localzone_hosts_load(c->local, path, err, sizeof(err)) != 0)
         cfg_error_at(cfg, "local", "hosts-file", "%s", err);
     if (localzone_finish(c->local, err, sizeof(err)) != 0)
-        cfg_error_at(cfg, "local", cfg_line(cfg, "local", "record") ? "record" : "hosts-file",
-                     "%s", err);
+        cfg_error_at(cfg, "local", cfg_line(cfg, "local", "record") ? "record" : "hosts-file", "%s",
+                     err);
 }
 
 /* [forward NAME.] servers = ADDR[:PORT]... */

@@ -33,14 +33,15 @@ struct localzone {
     bool adding_hosts;
 };
 
-static void set_err(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void set_err(char *err, size_t cap, const char *fmt, ...)
 {
     if (!err || cap == 0)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, cap, fmt, ap);
+    (void)vsnprintf(err, cap, fmt, ap);
     va_end(ap);
 }
 
@@ -313,15 +314,16 @@ int localzone_record_parse(struct localzone *lz, const char *line, char *err, si
         set_err(err, errcap, "unbalanced quotes or too many fields");
         return -EINVAL;
     }
-    size_t n = (size_t)nt, i = 0;
+    size_t n = (size_t)nt;
     uint8_t owner[DNS_NAME_MAXLEN];
     if (n < 3 || tok_name(&t[0], owner) != 0) {
         set_err(err, errcap, "expected \"NAME [TTL] [IN] TYPE RDATA\"");
         return -EINVAL;
     }
-    i = 1;
+    /* n >= 3: a TTL and a class may both follow the name. */
+    size_t i = 1;
     uint32_t ttl = LOCALZONE_DEFAULT_TTL;
-    if (i < n && tok_u32(&t[i], INT32_MAX, &ttl) == 0)
+    if (tok_u32(&t[i], INT32_MAX, &ttl) == 0)
         i++;
     if (i < n && tok_is(&t[i], "IN"))
         i++;
@@ -375,7 +377,7 @@ int localzone_record_parse(struct localzone *lz, const char *line, char *err, si
         ok = nr == 4 && tok_u32(&f[0], 65535, &v[0]) == 0 && tok_u32(&f[1], 65535, &v[1]) == 0 &&
              tok_u32(&f[2], 65535, &v[2]) == 0 && tok_name(&f[3], rd + 6) == 0;
         if (ok) {
-            for (int k = 0; k < 3; k++) {
+            for (size_t k = 0; k < 3; k++) {
                 rd[2 * k] = (uint8_t)(v[k] >> 8);
                 rd[2 * k + 1] = (uint8_t)v[k];
             }
@@ -399,8 +401,10 @@ int localzone_record_parse(struct localzone *lz, const char *line, char *err, si
         }
         break;
     default:
-        set_err(err, errcap, "type %s is not supported in local data "
-                             "(A, AAAA, PTR, CNAME, TXT, MX, SRV, NS)", tname);
+        set_err(err, errcap,
+                "type %s is not supported in local data "
+                "(A, AAAA, PTR, CNAME, TXT, MX, SRV, NS)",
+                tname);
         return -EINVAL;
     }
     if (!ok) {
@@ -476,8 +480,9 @@ static int hosts_line(struct localzone *lz, char *line, char *why, size_t whycap
             set_err(why, whycap, "\"%s\" is not a host name", name);
             return -EINVAL;
         }
-        int rc = a.family == AF_INET ? rr_add(lz, wn, DNS_TYPE_A, LOCALZONE_DEFAULT_TTL, a.ip, 4)
-                                     : rr_add(lz, wn, DNS_TYPE_AAAA, LOCALZONE_DEFAULT_TTL, a.ip, 16);
+        int rc = a.family == AF_INET
+                     ? rr_add(lz, wn, DNS_TYPE_A, LOCALZONE_DEFAULT_TTL, a.ip, 4)
+                     : rr_add(lz, wn, DNS_TYPE_AAAA, LOCALZONE_DEFAULT_TTL, a.ip, 16);
         if (rc != 0) {
             set_err(why, whycap, "%s", rc == -E2BIG ? "too many records" : strerror(-rc));
             return rc;
@@ -492,8 +497,8 @@ static int hosts_line(struct localzone *lz, char *line, char *why, size_t whycap
         return -EINVAL;
     }
     reverse_name(&a, rev);
-    int rc = rr_add(lz, rev, DNS_TYPE_PTR, LOCALZONE_DEFAULT_TTL, first,
-                    (uint16_t)dns_name_len(first));
+    int rc =
+        rr_add(lz, rev, DNS_TYPE_PTR, LOCALZONE_DEFAULT_TTL, first, (uint16_t)dns_name_len(first));
     if (rc != 0)
         set_err(why, whycap, "%s", rc == -E2BIG ? "too many records" : strerror(-rc));
     return rc;

@@ -135,7 +135,9 @@ static int on_reload(void *ud)
         same = net_addr_eq(&nc->listen[i], &d->conf->listen[i]);
     if (!same)
         log_warn("listen addresses and threads change only on restart; keeping the current ones");
-    if (memcmp(&nc->cache, &d->conf->cache, sizeof(nc->cache)) != 0)
+    const struct dns_cache_config *a = &nc->cache, *b = &d->conf->cache;
+    if (a->max_bytes != b->max_bytes || a->min_ttl != b->min_ttl || a->max_ttl != b->max_ttl ||
+        a->neg_max_ttl != b->neg_max_ttl || a->serve_stale != b->serve_stale)
         log_warn("[cache] settings change only on restart; the cache is kept as it is");
     /* Workers keep serving on the sockets they have. */
     nc->n_listen = d->conf->n_listen;
@@ -172,8 +174,7 @@ static int open_one(int type, const struct net_addr *a)
 
 /* Opens every worker's UDP and TCP sockets.  Port 0 (any) is resolved by
  * the first socket so that every worker and both transports share it. */
-static int open_listeners(struct dnsd *d, int (*udp)[DNSD_MAX_LISTEN],
-                          int (*tcp)[DNSD_MAX_LISTEN])
+static int open_listeners(struct dnsd *d, int (*udp)[DNSD_MAX_LISTEN], int (*tcp)[DNSD_MAX_LISTEN])
 {
     struct dnsd_conf *c = d->conf;
     for (unsigned w = 0; w < d->n_workers; w++)

@@ -65,7 +65,7 @@ struct resolver *resolver_new(uv_loop_t *loop, const struct resolver_config *cfg
             snprintf(err, errcap, "%s: cannot open", cfg->root_hints);
             return NULL;
         }
-        fclose(f);
+        (void)fclose(f);
     }
     struct resolver *r = calloc(1, sizeof(*r));
     if (!r) {

@@ -56,8 +56,8 @@ static int reply_end(struct dns_wr *d, const struct server_query *q, uint16_t rc
 }
 
 /* A reply carrying only an rcode (and the question when known). */
-static enum server_verdict reply_rcode(const struct server_query *q, uint16_t rcode,
-                                       uint8_t *out, size_t cap, size_t *out_len)
+static enum server_verdict reply_rcode(const struct server_query *q, uint16_t rcode, uint8_t *out,
+                                       size_t cap, size_t *out_len)
 {
     struct dns_wr d;
     reply_begin(&d, q, out, cap, true);
@@ -205,17 +205,25 @@ int server_reply_resolved(const struct server_query *q, const struct resolver_an
  * Workers: sockets and the resolver on one thread's loop.
  * ====================================================================== */
 
-#define SLAB_CHUNKS       8 /* datagrams per recvmmsg */
-#define SLAB_CHUNK        65536
-#define MAX_UDP_PENDING   10000 /* resolutions in flight per worker, UDP */
-#define MAX_UDP_SENDS     1024  /* queued sends after EAGAIN */
-#define TCP_MAX_INFLIGHT  32    /* pipelined queries per connection */
-#define TCP_MAX_OUTPUT    (256u * 1024) /* queued reply octets per connection */
-#define TCP_BUF_INITIAL   1024
-#define TCP_FRAME_MAX     (2 + 65535)
+#define SLAB_CHUNKS      8 /* datagrams per recvmmsg */
+#define SLAB_CHUNK       65536
+#define MAX_UDP_PENDING  10000                /* resolutions in flight per worker, UDP */
+#define MAX_UDP_SENDS    1024                 /* queued sends after EAGAIN */
+#define TCP_MAX_INFLIGHT 32u                  /* pipelined queries per connection */
+#define TCP_MAX_OUTPUT   ((size_t)256 * 1024) /* queued reply octets per connection */
+#define TCP_BUF_INITIAL  1024
+#define TCP_FRAME_MAX    (2 + 65535)
 
-enum { LOGRL_DENIED, LOGRL_REFUSED, LOGRL_MALFORMED, LOGRL_NOTIMP, LOGRL_RESPONSE,
-       LOGRL_RATE, LOGRL_TCPCAP, LOGRL_BUSY };
+enum {
+    LOGRL_DENIED,
+    LOGRL_REFUSED,
+    LOGRL_MALFORMED,
+    LOGRL_NOTIMP,
+    LOGRL_RESPONSE,
+    LOGRL_RATE,
+    LOGRL_TCPCAP,
+    LOGRL_BUSY
+};
 
 /* Open TCP connections over all workers: max-tcp-connections is a
  * process-wide cap, exact however SO_REUSEPORT spreads clients. */
@@ -299,8 +307,8 @@ static void log_event(struct server_worker *w, enum server_event ev, const struc
     char a[NET_ADDR_STRLEN];
     net_addr_format_port(peer, a, sizeof(a));
     if (dropped)
-        log_msg(what[ev].level, "%s %s over %s (%u similar messages suppressed)", what[ev].text,
-                a, tcp ? "TCP" : "UDP", dropped);
+        log_msg(what[ev].level, "%s %s over %s (%u similar messages suppressed)", what[ev].text, a,
+                tcp ? "TCP" : "UDP", dropped);
     else
         log_msg(what[ev].level, "%s %s over %s", what[ev].text, a, tcp ? "TCP" : "UDP");
 }
@@ -376,7 +384,7 @@ static void udp_send(struct server_worker *w, uv_udp_t *h, const struct sockaddr
 {
     uv_buf_t b = uv_buf_init((char *)msg, (unsigned)len);
     int rc = uv_udp_try_send(h, &b, 1, to);
-    if (rc >= 0 || rc != UV_EAGAIN)
+    if (rc != UV_EAGAIN) /* sent, or an error a retry would not fix */
         return;
     /* The socket buffer is full: queue a copy, within a cap. */
     if (w->n_udp_sends >= MAX_UDP_SENDS)
@@ -434,11 +442,11 @@ static void on_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
         return;
     }
     w->slab_busy = true;
-    *buf = uv_buf_init((char *)w->slab, SLAB_CHUNKS * SLAB_CHUNK);
+    *buf = uv_buf_init((char *)w->slab, (unsigned)((size_t)SLAB_CHUNKS * SLAB_CHUNK));
 }
 
-static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
-                        unsigned flags)
+static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
+                        const struct sockaddr *addr, unsigned flags)
 {
     struct server_listener *l = h->data;
     struct server_worker *w = l->w;
@@ -457,9 +465,9 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const s
     struct server_query q;
     enum server_event ev;
     size_t len;
-    enum server_verdict v = server_query_handle(&ctx, &peer, false, (const uint8_t *)buf->base,
-                                                (size_t)nread, &q, w->out, sizeof(w->out), &len,
-                                                &ev);
+    enum server_verdict v =
+        server_query_handle(&ctx, &peer, false, (const uint8_t *)buf->base, (size_t)nread, &q,
+                            w->out, sizeof(w->out), &len, &ev);
     log_event(w, ev, &peer, false);
     if (v == SERVER_REPLY) {
         udp_send(w, h, addr, w->out, len);
@@ -473,16 +481,16 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const s
     if (!u) {
         uint32_t dropped = 0;
         if (log_ratelimit_allow(&w->rl_log[LOGRL_BUSY], uv_now(&w->loop), 1, 10000, &dropped))
-            log_warn("worker %u: %d UDP queries in resolution; answering SERVFAIL (%u more)",
-                     w->id, MAX_UDP_PENDING, dropped);
+            log_warn("worker %u: %d UDP queries in resolution; answering SERVFAIL (%u more)", w->id,
+                     MAX_UDP_PENDING, dropped);
         if (server_reply_resolved(&q, NULL, w->out, sizeof(w->out), &len) == 0)
             udp_send(w, h, addr, w->out, len);
         return;
     }
     u->w = w;
     u->l = l;
-    memcpy(&u->peer, addr, addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                                       : sizeof(struct sockaddr_in));
+    memcpy(&u->peer, addr,
+           addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
     u->q = q;
     u->wr = wres_current(w);
     if (resolver_resolve(u->wr->r, q.qname, q.qtype, q.qclass, on_udp_resolved, u, NULL) != 0) {
@@ -541,15 +549,20 @@ static void on_conn_closed(uv_handle_t *h)
     worker_maybe_done(w);
 }
 
-static void tcp_req_free(struct tcp_req *t)
+static void tcp_req_unlink(struct server_conn *c, struct tcp_req *t)
 {
-    struct server_conn *c = t->c;
     if (t->prev)
         t->prev->next = t->next;
     else
         c->reqs = t->next;
     if (t->next)
         t->next->prev = t->prev;
+    t->prev = t->next = NULL;
+}
+
+/* Frees t, already unlinked. */
+static void tcp_req_free(struct server_conn *c, struct tcp_req *t)
+{
     c->inflight--;
     wres_release(c->w, t->wr);
     free(t);
@@ -561,10 +574,12 @@ static void conn_close(struct server_conn *c)
         return;
     c->closing = true;
     /* Cancel what is still resolving: its callbacks will not run. */
-    while (c->reqs) {
-        if (c->reqs->rr)
-            resolver_cancel(c->reqs->rr);
-        tcp_req_free(c->reqs);
+    struct tcp_req *t;
+    while ((t = c->reqs) != NULL) {
+        c->reqs = t->next;
+        if (t->rr)
+            resolver_cancel(t->rr);
+        tcp_req_free(c, t);
     }
     uv_close((uv_handle_t *)&c->tcp, on_conn_closed);
     uv_close((uv_handle_t *)&c->idle, on_conn_closed);
@@ -648,7 +663,8 @@ static void on_tcp_resolved(void *arg, const struct resolver_answer *a)
     /* Done with t before sending: a failed send closes the connection,
      * which must not cancel a request whose callback is running. */
     t->rr = NULL;
-    tcp_req_free(t);
+    tcp_req_unlink(c, t);
+    tcp_req_free(c, t);
     if (rc == 0)
         conn_send(c, w->out, len);
     conn_progress(c);
@@ -915,7 +931,7 @@ int server_worker_init(struct server_worker *w, unsigned id, struct dnsd_conf *c
         return rc;
     }
     w->async.data = w;
-    w->slab = malloc(SLAB_CHUNKS * SLAB_CHUNK);
+    w->slab = malloc((size_t)SLAB_CHUNKS * SLAB_CHUNK);
     if (!w->slab) {
         snprintf(err, errcap, "out of memory");
         return -ENOMEM;

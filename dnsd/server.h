@@ -124,7 +124,7 @@ struct server_worker {
     atomic_bool finished;
     bool stopping, closed;
     struct dns_cache *cache;
-    struct server_wres *wres;    /* current resolver first, then retiring ones */
+    struct server_wres *wres; /* current resolver first, then retiring ones */
     struct server_udp_req *udp_reqs;
     size_t n_udp_reqs;
     size_t n_udp_sends; /* uv_udp_send in flight */

@@ -86,7 +86,7 @@ static void setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const peers[] = {"127.0.0.1", "::1",       "10.1.0.7",   "10.2.0.7",
+    static const char *const peers[] = {"127.0.0.1", "::1",       "10.1.0.7",    "10.2.0.7",
                                         "10.66.0.7", "192.0.2.9", "2001:db8::1", "::ffff:10.1.0.1"};
     static uint8_t out[65535];
     static uint64_t now;

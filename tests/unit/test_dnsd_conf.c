@@ -9,8 +9,8 @@
 #include "dnsd/localzone.h"
 
 /* Loads text; returns the rc and the error output in errs. */
-static int load(const char *text, const struct dnsd_overrides *ov, struct dnsd_conf **c,
-                char *errs, size_t cap)
+static int load(const char *text, const struct dnsd_overrides *ov, struct dnsd_conf **c, char *errs,
+                size_t cap)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -168,7 +168,8 @@ START_TEST(test_dnsd_conf_errors_name_file_and_line)
         {"[cache]\nmin-ttl = 2h\nmax-ttl = 1h\n", "dnsd.conf:2: [cache] min-ttl: is above max-ttl"},
         {"[local]\nrecord = www.lab. A 10.0.0.1\nrecord = www.lab. A 300.0.0.1\n",
          "dnsd.conf:3: [local] record: A RDATA: expected an IPv4 address"},
-        {"[local]\nzones = lab. a..b\n", "dnsd.conf:2: [local] zones: \"a..b\" is not a domain name"},
+        {"[local]\nzones = lab. a..b\n",
+         "dnsd.conf:2: [local] zones: \"a..b\" is not a domain name"},
         {"[local]\nhosts-file = /nonexistent/hosts\n",
          "dnsd.conf:2: [local] hosts-file: /nonexistent/hosts: No such file or directory"},
         {"[local]\nrecord = a.lab. CNAME b.lab.\nrecord = a.lab. A 10.0.0.1\n",
@@ -185,8 +186,7 @@ START_TEST(test_dnsd_conf_errors_name_file_and_line)
         ck_assert_msg(load(bad[i].text, NULL, &c, errs, sizeof(errs)) == -EINVAL, "%s",
                       bad[i].text);
         ck_assert_ptr_null(c);
-        ck_assert_msg(strstr(errs, bad[i].msg) != NULL, "want \"%s\" in \"%s\"", bad[i].msg,
-                      errs);
+        ck_assert_msg(strstr(errs, bad[i].msg) != NULL, "want \"%s\" in \"%s\"", bad[i].msg, errs);
     }
 }
 END_TEST
@@ -203,9 +203,8 @@ START_TEST(test_dnsd_conf_overrides)
     };
     struct dnsd_conf *c;
     char errs[2048];
-    ck_assert_int_eq(load("[server]\nlisten = 127.0.0.1:99\nthreads = 2\n", &ov, &c, errs,
-                          sizeof(errs)),
-                     0);
+    ck_assert_int_eq(
+        load("[server]\nlisten = 127.0.0.1:99\nthreads = 2\n", &ov, &c, errs, sizeof(errs)), 0);
     ck_assert_uint_eq(c->n_listen, 2);
     ck_assert_uint_eq(c->listen[0].port, 5300);
     ck_assert_uint_eq(c->listen[1].port, 53);

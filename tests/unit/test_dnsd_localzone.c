@@ -40,16 +40,15 @@ static struct localzone *lab(void)
     };
     char err[256];
     for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++)
-        ck_assert_msg(localzone_record_parse(lz, recs[i], err, sizeof(err)) == 0, "%s: %s",
-                      recs[i], err);
+        ck_assert_msg(localzone_record_parse(lz, recs[i], err, sizeof(err)) == 0, "%s: %s", recs[i],
+                      err);
     static const char hosts[] = "# comment\n"
                                 "10.0.0.5   printer.lab printer  # trailing\n"
                                 "\n"
                                 "10.0.0.6\tnas.lab\n"
                                 "fd00::6    nas.lab\n"
                                 "10.0.0.6   second.lab\n";
-    ck_assert_int_eq(localzone_hosts_parse(lz, "hosts", hosts, strlen(hosts), err, sizeof(err)),
-                     0);
+    ck_assert_int_eq(localzone_hosts_parse(lz, "hosts", hosts, strlen(hosts), err, sizeof(err)), 0);
     ck_assert_int_eq(localzone_finish(lz, err, sizeof(err)), 0);
     return lz;
 }
@@ -114,7 +113,8 @@ START_TEST(test_dnsd_localzone_answers_each_type)
     ck_assert_str_eq(rr_text(&r, 0), "printer.\t300\tIN\tA\t10.0.0.5");
     ck_assert_int_eq(ask(lz, "nas.lab", DNS_TYPE_AAAA, 512, &r), 1);
     ck_assert_str_eq(rr_text(&r, 0), "nas.lab.\t300\tIN\tAAAA\tfd00::6");
-    ck_assert_int_eq(ask(lz, "6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa",
+    ck_assert_int_eq(ask(lz,
+                         "6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.d.f.ip6.arpa",
                          DNS_TYPE_PTR, 512, &r),
                      1);
     ck_assert_str_eq(rr_text(&r, 0) + strlen(rr_text(&r, 0)) - 8, "nas.lab.");
@@ -156,8 +156,8 @@ START_TEST(test_dnsd_localzone_negative_answers_carry_soa)
     ck_assert_uint_eq(r.m.sec_n[DNS_SEC_AN], 1);
     ck_assert_int_eq(ask(lz, "9.9.9.10.in-addr.arpa", DNS_TYPE_PTR, 512, &r), 1);
     ck_assert_int_eq(r.m.hdr.rcode, DNS_RCODE_NXDOMAIN);
-    ck_assert_str_eq(rr_text(&r, 0) , "10.in-addr.arpa.\t300\tIN\tSOA\t10.in-addr.arpa. "
-                                      "hostmaster.10.in-addr.arpa. 1 3600 900 604800 300");
+    ck_assert_str_eq(rr_text(&r, 0), "10.in-addr.arpa.\t300\tIN\tSOA\t10.in-addr.arpa. "
+                                     "hostmaster.10.in-addr.arpa. 1 3600 900 604800 300");
     localzone_free(lz);
 }
 END_TEST

@@ -45,12 +45,12 @@ static size_t mkq(uint8_t *buf, const char *name, uint16_t qtype, int edns_size,
     uint8_t q[DNS_NAME_MAXLEN];
     size_t l;
     ck_assert_int_eq(dns_name_from_text(name, strlen(name), q, &l), 0);
-    struct dns_edns e = {.udp_size = (uint16_t)edns_size, .version = version,
-                         .dnssec_ok = dnssec_ok};
+    struct dns_edns e = {
+        .udp_size = (uint16_t)edns_size, .version = version, .dnssec_ok = dnssec_ok};
     size_t len;
-    ck_assert_int_eq(dns_query_make(buf, 512, 0x1234, q, qtype, DNS_CLASS_IN, true,
-                                    edns_size ? &e : NULL, &len),
-                     0);
+    ck_assert_int_eq(
+        dns_query_make(buf, 512, 0x1234, q, qtype, DNS_CLASS_IN, true, edns_size ? &e : NULL, &len),
+        0);
     return len;
 }
 
@@ -69,8 +69,8 @@ struct result {
 static struct result res;
 
 /* Runs the query path on msg (copied to an exact-size allocation). */
-static struct result *run(const struct dnsd_conf *c, const char *peer, bool tcp,
-                          const uint8_t *msg, size_t len, uint64_t now)
+static struct result *run(const struct dnsd_conf *c, const char *peer, bool tcp, const uint8_t *msg,
+                          size_t len, uint64_t now)
 {
     struct server_ctx ctx = {.conf = c, .resolver = NULL, .now_ms = now};
     struct net_addr p = ip(peer);
