@@ -283,6 +283,7 @@ START_TEST(test_dnsd_localzone_record_syntax_errors)
     struct localzone *lz = localzone_new();
     char err[256];
     ck_assert_int_eq(localzone_record_parse(lz, line, err, sizeof(err)), -EINVAL);
+    ck_assert_str_eq(err, "TXT RDATA: expected one or more strings of up to 255 octets");
     snprintf(line, sizeof(line), "t.lab. TXT %0255d", 0);
     ck_assert_int_eq(localzone_record_parse(lz, line, err, sizeof(err)), 0);
     /* CNAME and other data at one name (RFC 1034 3.6.2). */

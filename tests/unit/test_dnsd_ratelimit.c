@@ -31,8 +31,14 @@ START_TEST(test_dnsd_ratelimit_bucket_refills)
     for (int i = 0; i < 10; i++)
         ck_assert_int_eq(ratelimit_check(rl, &a, t + 100000), RATELIMIT_PASS);
     ck_assert_int_eq(ratelimit_check(rl, &a, t + 100000), RATELIMIT_DROP);
+    /* Half used, then a long pause: back to the cap, not beyond. */
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(ratelimit_check(rl, &a, t + 200000), RATELIMIT_PASS);
+    for (int i = 0; i < 10; i++)
+        ck_assert_int_eq(ratelimit_check(rl, &a, t + 300000), RATELIMIT_PASS);
+    ck_assert_int_eq(ratelimit_check(rl, &a, t + 300000), RATELIMIT_DROP);
     /* A clock going backwards gives nothing. */
-    ck_assert_int_eq(ratelimit_check(rl, &a, t), RATELIMIT_DROP);
+    ck_assert_int_eq(ratelimit_check(rl, &a, t + 250000), RATELIMIT_DROP);
     ratelimit_free(rl);
 }
 END_TEST
