@@ -25,7 +25,7 @@
 struct dnsd {
     uv_loop_t loop;
     struct daemon daemon;
-    uv_async_t done; /* a worker finished */
+    uv_timer_t done; /* keeps the loop alive; while stopping, watches the workers */
     struct dnsd_conf *conf;
     struct dns_cache *cache;
     struct server_worker *workers;
@@ -100,10 +100,12 @@ static int check_only(const struct dnsd_conf *c)
     return rc;
 }
 
-static void on_worker_done(uv_async_t *a)
+/* Workers are watched by polling their flags from a timer rather than
+ * woken through a uv_async on this loop: a worker finishing after this
+ * loop was closed (a forced stop) would otherwise write to a closed loop. */
+static void on_done_check(uv_timer_t *t)
 {
-    struct dnsd *d = a->data;
-    /* uv_async coalesces sends: count the workers whose loops ended. */
+    struct dnsd *d = t->data;
     unsigned done = 0;
     for (unsigned i = 0; i < d->n_workers; i++)
         if (atomic_load(&d->workers[i].finished))
@@ -117,6 +119,7 @@ static void on_stop(void *ud)
     struct dnsd *d = ud;
     for (unsigned i = 0; i < d->n_workers; i++)
         server_worker_post_stop(&d->workers[i]);
+    uv_timer_start(&d->done, on_done_check, 0, 20);
 }
 
 static int on_reload(void *ud)
@@ -209,7 +212,7 @@ static int start_workers(struct dnsd *d, int *pid_fd)
     for (unsigned i = 0; i < d->n_workers; i++) {
         char err[512] = "";
         if (server_worker_init(&d->workers[i], i, d->conf, d->cache, udp[i], tcp[i],
-                               d->conf->n_listen, &d->done, err, sizeof(err)) != 0 ||
+                               d->conf->n_listen, NULL, err, sizeof(err)) != 0 ||
             server_worker_start(&d->workers[i]) != 0) {
             log_err("cannot start worker %u: %s", i, err);
             goto out;
@@ -270,9 +273,11 @@ int main(int argc, char **argv)
         log_err("cannot detach");
         return 1;
     }
-    if (uv_loop_init(&d.loop) != 0 || uv_async_init(&d.loop, &d.done, on_worker_done) != 0)
+    if (uv_loop_init(&d.loop) != 0 || uv_timer_init(&d.loop, &d.done) != 0)
         return 1;
     d.done.data = &d;
+    /* Until a stop, only keeps the loop alive (signals are unreferenced). */
+    uv_timer_start(&d.done, on_done_check, 3600 * 1000, 3600 * 1000);
     d.cache = dns_cache_new(&d.conf->cache);
     d.n_workers = d.conf->threads;
     d.workers = calloc(d.n_workers, sizeof(*d.workers));
@@ -298,6 +303,9 @@ int main(int argc, char **argv)
     daemon_ready(&d.daemon, status);
 
     rc = daemon_run(&d.daemon);
+    if (d.daemon.stop_forced)
+        for (unsigned i = 0; i < d.n_workers; i++)
+            server_worker_post_force(&d.workers[i]);
     uint64_t queries = 0;
     for (unsigned i = 0; i < d.n_workers; i++) {
         server_worker_join(&d.workers[i]);

@@ -243,6 +243,7 @@ struct server_udp_req {
     struct sockaddr_storage peer;
     struct server_query q;
     struct server_wres *wr;
+    struct resolver_req *rr;
     struct server_udp_req *prev, *next;
 };
 
@@ -493,7 +494,7 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
            addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
     u->q = q;
     u->wr = wres_current(w);
-    if (resolver_resolve(u->wr->r, q.qname, q.qtype, q.qclass, on_udp_resolved, u, NULL) != 0) {
+    if (resolver_resolve(u->wr->r, q.qname, q.qtype, q.qclass, on_udp_resolved, u, &u->rr) != 0) {
         free(u);
         if (server_reply_resolved(&q, NULL, w->out, sizeof(w->out), &len) == 0)
             udp_send(w, h, addr, w->out, len);
@@ -888,6 +889,25 @@ static void worker_begin_stop(struct server_worker *w)
     worker_maybe_done(w);
 }
 
+/* After a forced stop of the main loop: drop whatever still waits (slow
+ * TCP readers, resolutions in flight) so the loop can end now. */
+static void worker_force_stop(struct server_worker *w)
+{
+    if (!w->stopping)
+        worker_begin_stop(w);
+    for (struct server_conn *c = w->conns; c; c = c->next)
+        conn_close(c);
+    struct server_udp_req *u;
+    while ((u = w->udp_reqs) != NULL) {
+        w->udp_reqs = u->next;
+        w->n_udp_reqs--;
+        resolver_cancel(u->rr);
+        wres_release(w, u->wr);
+        free(u);
+    }
+    worker_maybe_done(w);
+}
+
 static void on_async(uv_async_t *a)
 {
     struct server_worker *w = a->data;
@@ -904,7 +924,9 @@ static void on_async(uv_async_t *a)
     } else if (nc) {
         dnsd_conf_release(nc);
     }
-    if (atomic_load(&w->stop_requested) && !w->stopping)
+    if (atomic_load(&w->force_requested) && !w->closed)
+        worker_force_stop(w);
+    else if (atomic_load(&w->stop_requested) && !w->stopping)
         worker_begin_stop(w);
 }
 
@@ -919,6 +941,7 @@ int server_worker_init(struct server_worker *w, unsigned id, struct dnsd_conf *c
     w->done_notify = done_notify;
     atomic_init(&w->pending, NULL);
     atomic_init(&w->stop_requested, false);
+    atomic_init(&w->force_requested, false);
     atomic_init(&w->finished, false);
     atomic_init(&w->queries, 0);
     int rc = uv_loop_init(&w->loop);
@@ -969,7 +992,8 @@ static void worker_main(void *arg)
     }
     uv_run(&w->loop, UV_RUN_DEFAULT);
     atomic_store(&w->finished, true);
-    uv_async_send(w->done_notify);
+    if (w->done_notify)
+        uv_async_send(w->done_notify);
 }
 
 int server_worker_start(struct server_worker *w)
@@ -980,6 +1004,13 @@ int server_worker_start(struct server_worker *w)
 void server_worker_post_stop(struct server_worker *w)
 {
     atomic_store(&w->stop_requested, true);
+    uv_async_send(&w->async);
+}
+
+void server_worker_post_force(struct server_worker *w)
+{
+    atomic_store(&w->stop_requested, true);
+    atomic_store(&w->force_requested, true);
     uv_async_send(&w->async);
 }
 

@@ -115,12 +115,13 @@ struct server_worker {
     uv_loop_t loop;
     uv_thread_t thread;
     uv_async_t async;        /* commands from the main thread */
-    uv_async_t *done_notify; /* main's: "this worker has finished" */
+    uv_async_t *done_notify; /* main's: "this worker has finished", or NULL */
     struct server_listener listeners[DNSD_MAX_LISTEN];
     size_t n_listeners;
     struct dnsd_conf *conf;
     _Atomic(struct dnsd_conf *) pending; /* set by main on reload */
     atomic_bool stop_requested;
+    atomic_bool force_requested;
     atomic_bool finished;
     bool stopping, closed;
     struct dns_cache *cache;
@@ -139,8 +140,9 @@ struct server_worker {
 
 /* Prepares w: loop, handles on the sockets (udp_fds / tcp_fds, one each
  * per conf->listen, now owned by w; tcp ones already listening), and a
- * resolver on cache.  Returns 0, or a negative errno / libuv error with a
- * reason in err. */
+ * resolver on cache.  done_notify (may be NULL) is sent once the worker's
+ * loop has ended; w->finished is set just before.  Returns 0, or a negative errno / libuv error
+ * with a reason in err. */
 int server_worker_init(struct server_worker *w, unsigned id, struct dnsd_conf *conf,
                        struct dns_cache *cache, const int *udp_fds, const int *tcp_fds,
                        size_t n_fds, uv_async_t *done_notify, char *err, size_t errcap);
@@ -154,6 +156,12 @@ int server_worker_start(struct server_worker *w);
  * finishes its own).  Safe at any time. */
 void server_worker_post_stop(struct server_worker *w);
 void server_worker_post_conf(struct server_worker *w, struct dnsd_conf *conf);
+
+/* After the main loop was stopped by force (deadline or second signal):
+ * closes every connection and abandons resolutions, so the worker ends
+ * now.  Harmless for a worker that has already finished (its loop is not
+ * closed before server_worker_join). */
+void server_worker_post_force(struct server_worker *w);
 
 /* After done_notify reported w finished: joins the thread, closes the
  * loop and frees what init made. */

@@ -224,5 +224,23 @@ check "... exit status 0" [ $? -eq 0 ]
 check "... pid file removed" [ ! -e "$tmp/dnsd.pid" ]
 check "... no handles left behind" bash -c "! grep -q 'loop did not close' '$tmp/dnsd.log'"
 
+# --- a second signal stops at once, even with a client that never reads ---
+write_conf
+netns_spawn "$srv" "$tmp/dnsd2.log" "$dnsd" -f -c "$conf"
+pid=$NETNS_PID
+netns_wait_for "grep -q 'Serving DNS' '$tmp/dnsd2.log'" 5 || { bad "second instance did not start"; cat "$tmp/dnsd2.log"; }
+q='\x00\x19\xaa\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03big\x03lab\x00\x00\x10\x00\x01'
+for i in $(seq 1 20000); do printf '%b' "$q"; done >"$tmp/flood.bin"
+(netns_exec "$cli" bash -c "exec 3<>/dev/tcp/10.77.0.1/53 && cat '$tmp/flood.bin' >&3 && sleep 20" &)
+sleep 2
+kill -TERM "$pid"
+sleep 1
+check "a first SIGTERM waits for the stuck connection" kill -0 "$pid"
+kill -TERM "$pid"
+t=0
+while kill -0 "$pid" 2>/dev/null && [ $t -lt 30 ]; do sleep 0.1; t=$((t + 1)); done
+check "a second SIGTERM stops it at once" bash -c "! kill -0 $pid 2>/dev/null"
+check "... and says so" grep -q 'second stop request' "$tmp/dnsd2.log"
+
 echo "passed $pass, failed $fail"
 [ "$fail" -eq 0 ] || { echo "--- server log ---"; cat "$tmp/dnsd.log"; exit 1; }
