@@ -277,7 +277,7 @@ int main(int argc, char **argv)
         return 1;
     d.done.data = &d;
     /* Until a stop, only keeps the loop alive (signals are unreferenced). */
-    uv_timer_start(&d.done, on_done_check, 3600 * 1000, 3600 * 1000);
+    uv_timer_start(&d.done, on_done_check, 3600000, 3600000);
     d.cache = dns_cache_new(&d.conf->cache);
     d.n_workers = d.conf->threads;
     d.workers = calloc(d.n_workers, sizeof(*d.workers));

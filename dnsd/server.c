@@ -320,18 +320,15 @@ static struct server_wres *wres_current(struct server_worker *w)
 }
 
 /* Drops a reference of a resolver; closes a retired one when unused. */
+static void on_reap(uv_timer_t *t);
+
+/* Drops a reference of a resolver.  A retired one left unused is closed
+ * from a timer, never here: this runs inside that resolver's callback. */
 static void wres_release(struct server_worker *w, struct server_wres *wr)
 {
     wr->pending--;
-    if (wr == w->wres || wr->pending > 0)
-        return;
-    for (struct server_wres **p = &w->wres; *p; p = &(*p)->next)
-        if (*p == wr) {
-            *p = wr->next;
-            break;
-        }
-    resolver_close(wr->r);
-    free(wr);
+    if (wr != w->wres && wr->pending == 0)
+        uv_timer_start(&w->reap, on_reap, 0, 0);
 }
 
 static void resolvers_close_all(struct server_worker *w)
@@ -851,8 +848,31 @@ static void on_tcp_connection(uv_stream_t *server, int status)
 
 /* ---- life cycle ---- */
 
+/* Once stopping and idle, the worker closes its handles, from the reap
+ * timer rather than here: this may run inside a resolver callback, and a
+ * resolver must not be closed from its own callback. */
 static void worker_maybe_done(struct server_worker *w)
 {
+    if (!w->stopping || w->closed || w->n_conns > 0 || w->n_udp_reqs > 0 || w->n_udp_sends > 0)
+        return;
+    uv_timer_start(&w->reap, on_reap, 0, 0);
+}
+
+static void on_reap(uv_timer_t *t)
+{
+    struct server_worker *w = t->data;
+    /* Retired resolvers without requests (the current one is first). */
+    struct server_wres **p = w->wres ? &w->wres->next : &w->wres;
+    while (*p) {
+        struct server_wres *wr = *p;
+        if (wr->pending > 0) {
+            p = &wr->next;
+            continue;
+        }
+        *p = wr->next;
+        resolver_close(wr->r);
+        free(wr);
+    }
     if (!w->stopping || w->closed || w->n_conns > 0 || w->n_udp_reqs > 0 || w->n_udp_sends > 0)
         return;
     w->closed = true;
@@ -864,6 +884,7 @@ static void worker_maybe_done(struct server_worker *w)
     }
     resolvers_close_all(w);
     uv_close((uv_handle_t *)&w->async, NULL);
+    uv_close((uv_handle_t *)&w->reap, NULL);
 }
 
 static void worker_begin_stop(struct server_worker *w)
@@ -954,6 +975,8 @@ int server_worker_init(struct server_worker *w, unsigned id, struct dnsd_conf *c
         return rc;
     }
     w->async.data = w;
+    uv_timer_init(&w->loop, &w->reap);
+    w->reap.data = w;
     w->slab = malloc((size_t)SLAB_CHUNKS * SLAB_CHUNK);
     if (!w->slab) {
         snprintf(err, errcap, "out of memory");
@@ -1022,7 +1045,7 @@ void server_worker_post_conf(struct server_worker *w, struct dnsd_conf *conf)
     uv_async_send(&w->async);
 }
 
-void server_worker_join(struct server_worker *w)
+int server_worker_join(struct server_worker *w)
 {
     uv_thread_join(&w->thread);
     int rc = uv_loop_close(&w->loop);
@@ -1033,4 +1056,5 @@ void server_worker_join(struct server_worker *w)
     if (p)
         dnsd_conf_release(p);
     dnsd_conf_release(w->conf);
+    return rc;
 }

@@ -116,6 +116,7 @@ struct server_worker {
     uv_thread_t thread;
     uv_async_t async;        /* commands from the main thread */
     uv_async_t *done_notify; /* main's: "this worker has finished", or NULL */
+    uv_timer_t reap;         /* closes unused resolvers, and the worker at its end */
     struct server_listener listeners[DNSD_MAX_LISTEN];
     size_t n_listeners;
     struct dnsd_conf *conf;
@@ -163,8 +164,9 @@ void server_worker_post_conf(struct server_worker *w, struct dnsd_conf *conf);
  * closed before server_worker_join). */
 void server_worker_post_force(struct server_worker *w);
 
-/* After done_notify reported w finished: joins the thread, closes the
- * loop and frees what init made. */
-void server_worker_join(struct server_worker *w);
+/* After w->finished was set (or done_notify sent): joins the thread,
+ * closes the loop and frees what init made.  Returns 0, or the libuv
+ * error of a loop that still had handles (logged). */
+int server_worker_join(struct server_worker *w);
 
 #endif
