@@ -158,12 +158,56 @@ START_TEST(test_dnsd_worker_serves_udp_tcp_reload_stop)
 }
 END_TEST
 
+START_TEST(test_dnsd_worker_tcp_connection_cap)
+{
+    char text[512];
+    snprintf(text, sizeof(text), "[server]\nlisten = 127.0.0.1:0\nmax-tcp-connections = 1\n");
+    struct dnsd_conf *c;
+    ck_assert_int_eq(dnsd_conf_load_string("t.conf", text, NULL, stderr, &c), 0);
+    static const struct listen_opts o = {.reuseport = true};
+    int ufd = listen_socket(SOCK_DGRAM, &c->listen[0], &o);
+    struct net_addr srv;
+    ck_assert_int_eq(listen_local_addr(ufd, &srv), 0);
+    int tfd = listen_socket(SOCK_STREAM, &srv, &o);
+    ck_assert_int_eq(listen(tfd, 16), 0);
+    struct dns_cache *cache = dns_cache_new(&c->cache);
+    struct server_worker *w = calloc(1, sizeof(*w));
+    char err[256] = "";
+    ck_assert_int_eq(server_worker_init(w, 0, c, cache, &ufd, &tfd, 1, NULL, err, sizeof(err)), 0);
+    ck_assert_int_eq(server_worker_start(w), 0);
+    struct sockaddr_storage ss;
+    socklen_t sl = net_addr_to_sockaddr(&srv, &ss);
+    int a = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int b = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(connect(a, (struct sockaddr *)&ss, sl), 0);
+    usleep(100000); /* a is accepted first */
+    ck_assert_int_eq(connect(b, (struct sockaddr *)&ss, sl), 0);
+    /* The second is closed at once; the first stays open (idle 10 s). */
+    struct pollfd p = {.fd = b, .events = POLLIN};
+    ck_assert_int_eq(poll(&p, 1, 3000), 1);
+    uint8_t buf[64];
+    ck_assert_int_le(read(b, buf, sizeof(buf)), 0);
+    p.fd = a;
+    ck_assert_int_eq(poll(&p, 1, 200), 0);
+    close(a);
+    close(b);
+    server_worker_post_stop(w);
+    for (int i = 0; i < 300 && !atomic_load(&w->finished); i++)
+        usleep(10000);
+    ck_assert_int_eq(server_worker_join(w), 0);
+    free(w);
+    dns_cache_free(cache);
+    dnsd_conf_release(c);
+}
+END_TEST
+
 static Suite *dnsd_worker_suite(void)
 {
     Suite *s = suite_create("dnsd_worker");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_dnsd_worker_serves_udp_tcp_reload_stop);
+    tcase_add_test(tc, test_dnsd_worker_tcp_connection_cap);
     suite_add_tcase(s, tc);
     return s;
 }
