@@ -20,7 +20,8 @@
 #include "dnsd/resolver.h"
 #include "dnsd/server.h"
 
-#define OPT_THREADS 0x101
+/* Long-only option values: above cli.c's own (0x100 and up). */
+#define OPT_THREADS 0x1000
 
 struct dnsd {
     uv_loop_t loop;

@@ -242,5 +242,34 @@ while kill -0 "$pid" 2>/dev/null && [ $t -lt 30 ]; do sleep 0.1; t=$((t + 1)); d
 check "a second SIGTERM stops it at once" bash -c "! kill -0 $pid 2>/dev/null"
 check "... and says so" grep -q 'second stop request' "$tmp/dnsd2.log"
 
+# --- built-in defaults: 127.0.0.1:5353 and [::1]:5353, loopback only ---
+# (root hints given so that nothing is ever sent toward the real roots)
+check "-t with no configuration file is valid" "$dnsd" -t
+netns_spawn "$srv" "$tmp/dnsd3.log" "$dnsd" -f -r "$tmp/named.root"
+pid=$NETNS_PID
+netns_wait_for "grep -q 'Serving DNS' '$tmp/dnsd3.log'" 5 || bad "default instance did not start"
+check "defaults listen on 127.0.0.1:5353 and [::1]:5353" grep -q 'on 127.0.0.1:5353 \[::1\]:5353 with 1 thread' "$tmp/dnsd3.log"
+r=$(netns_exec "$srv" dig @127.0.0.1 -p 5353 +time=3 +tries=1 example.com 2>&1)
+check "defaults: loopback client served (SERVFAIL: nothing reachable)" has "$r" 'status: SERVFAIL'
+r=$(netns_exec "$srv" dig @::1 -p 5353 +time=3 +tries=1 example.com 2>&1)
+check "defaults: ::1 served too" has "$r" 'status: SERVFAIL'
+kill -TERM "$pid"
+wait "$pid"
+check "defaults instance stops with status 0" [ $? -eq 0 ]
+
+# --- quick use from the command line ---
+netns_spawn "$srv" "$tmp/dnsd4.log" "$dnsd" -f --listen 10.77.0.1:5300 --allow 10.77.0.3/32 \
+    --threads 3 --root-hints "$tmp/named.root"
+pid=$NETNS_PID
+netns_wait_for "grep -q 'Serving DNS' '$tmp/dnsd4.log'" 5 || bad "command-line instance did not start"
+check "--listen and --threads" grep -q 'on 10.77.0.1:5300 with 3 threads' "$tmp/dnsd4.log"
+r=$(netns_exec "$cli" dig @10.77.0.1 -p 5300 -b 10.77.0.3 +time=3 +tries=1 example.com 2>&1)
+check "--allow lets 10.77.0.3 in" has "$r" 'status: SERVFAIL'
+r=$(netns_exec "$cli" dig @10.77.0.1 -p 5300 -b 10.77.0.2 +time=3 +tries=1 example.com 2>&1)
+check "... and no one else" has "$r" 'status: REFUSED'
+kill -TERM "$pid"
+wait "$pid"
+check "command-line instance stops with status 0" [ $? -eq 0 ]
+
 echo "passed $pass, failed $fail"
 [ "$fail" -eq 0 ] || { echo "--- server log ---"; cat "$tmp/dnsd.log"; exit 1; }
