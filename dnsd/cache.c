@@ -316,9 +316,8 @@ int dns_cache_put(struct dns_cache *c, const uint8_t *blob, size_t len, uint8_t 
     return insert(c, v.owner, v.type, v.rclass, false, ttl, rank, blob, len);
 }
 
-int dns_cache_put_negative(struct dns_cache *c, const uint8_t *name, uint16_t type,
-                           uint16_t rclass, uint32_t ttl, uint8_t rank, const uint8_t *soa,
-                           size_t soa_len)
+int dns_cache_put_negative(struct dns_cache *c, const uint8_t *name, uint16_t type, uint16_t rclass,
+                           uint32_t ttl, uint8_t rank, const uint8_t *soa, size_t soa_len)
 {
     struct rrset_view v;
     if (soa && (rrset_view(soa, soa_len, &v) < 0 || v.type != DNS_TYPE_SOA))
@@ -367,8 +366,7 @@ int dns_cache_get(struct dns_cache *c, const uint8_t *name, uint16_t type, uint1
     out->stale = stale;
     out->ttl = stale ? c->cfg.stale_ttl : (uint32_t)(e->expire - now);
     /* Prefetch once per entry, when hit in the last tenth of its TTL. */
-    if (!stale && !e->prefetched && e->orig_ttl >= 10 &&
-        (uint64_t)out->ttl * 10 < e->orig_ttl) {
+    if (!stale && !e->prefetched && e->orig_ttl >= 10 && (uint64_t)out->ttl * 10 < e->orig_ttl) {
         e->prefetched = true;
         out->prefetch = true;
     }

@@ -34,9 +34,9 @@
 /* Credibility (RFC 2181 5.4.1), lowest first.  Data of a lower rank never
  * replaces live data of a higher rank. */
 enum dns_cache_rank {
-    DNS_RANK_ADDITIONAL = 1, /* glue and other additional-section data */
-    DNS_RANK_AUTHORITY = 2,  /* authority section of a non-authoritative reply (referral NS) */
-    DNS_RANK_ANSWER = 3,     /* answer section of a non-authoritative reply (forwarder) */
+    DNS_RANK_ADDITIONAL = 1,     /* glue and other additional-section data */
+    DNS_RANK_AUTHORITY = 2,      /* authority section of a non-authoritative reply (referral NS) */
+    DNS_RANK_ANSWER = 3,         /* answer section of a non-authoritative reply (forwarder) */
     DNS_RANK_AUTH_AUTHORITY = 4, /* authority section of an authoritative answer */
     DNS_RANK_AUTH_ANSWER = 5,    /* answer section of an authoritative answer */
 };
@@ -63,9 +63,8 @@ int dns_cache_put(struct dns_cache *c, const uint8_t *blob, size_t len, uint8_t 
  * DNS_CACHE_NXDOMAIN for NXDOMAIN.  soa is the SOA blob (may be NULL:
  * nothing for the authority section) and ttl the negative TTL, capped at
  * neg_max_ttl (RFC 2308 5).  Returns as dns_cache_put. */
-int dns_cache_put_negative(struct dns_cache *c, const uint8_t *name, uint16_t type,
-                           uint16_t rclass, uint32_t ttl, uint8_t rank, const uint8_t *soa,
-                           size_t soa_len);
+int dns_cache_put_negative(struct dns_cache *c, const uint8_t *name, uint16_t type, uint16_t rclass,
+                           uint32_t ttl, uint8_t rank, const uint8_t *soa, size_t soa_len);
 
 /* Looks up (name, type, rclass); on a hit copies the blob into buf[0..cap)
  * and fills *e (views into buf), and marks the entry most recently used.

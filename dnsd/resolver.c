@@ -38,8 +38,8 @@
 #define MAX_SUB_DEPTH 4
 /* Servers and addresses of one delegation we consider (RFC 1034 5.3.3:
  * a resolver may bound its server list). */
-#define MAX_NS        16
-#define MAX_NS_ADDR   4
+#define MAX_NS         16
+#define MAX_NS_ADDR    4
 #define TRIES_PER_ADDR 3
 /* Retransmission timeouts (RFC 1035 4.2.1 leaves them to us; Unbound
  * starts at 376 ms and backs off). */
@@ -318,8 +318,7 @@ static uint32_t job_hash(const uint8_t *name, uint16_t type, uint16_t rclass)
     return (h ^ rclass) * 16777619u;
 }
 
-static struct job *job_find(struct resolver *r, const uint8_t *name, uint16_t type,
-                            uint16_t rclass)
+static struct job *job_find(struct resolver *r, const uint8_t *name, uint16_t type, uint16_t rclass)
 {
     uint32_t h = job_hash(name, type, rclass);
     for (struct job *j = r->buckets[h % JOB_BUCKETS]; j; j = j->hnext)
@@ -391,8 +390,8 @@ static void job_finish(struct job *j, uint8_t rcode)
             unsigned n = 0;
             bool stale = false;
             uint8_t end[DNS_NAME_MAXLEN];
-            if (cache_walk(r, j->qname, j->qtype, j->qclass, DNS_CACHE_STALE_OK, a, &n, end,
-                           &stale, NULL, NULL) == 1) {
+            if (cache_walk(r, j->qname, j->qtype, j->qclass, DNS_CACHE_STALE_OK, a, &n, end, &stale,
+                           NULL, NULL) == 1) {
                 a->stale = true;
                 r->stats.stale_answers++;
             } else {
@@ -618,8 +617,8 @@ static void job_delegation(struct job *j)
                      * this zone's glue). */
                     bool usable = false;
                     for (size_t i = 0; i < j->nns; i++)
-                        usable = usable || j->ns[i].naddr > 0 ||
-                                 !dns_name_is_sub(j->ns[i].name, zone);
+                        usable =
+                            usable || j->ns[i].naddr > 0 || !dns_name_is_sub(j->ns[i].name, zone);
                     if (usable) {
                         memcpy(j->zone, zone, dns_name_len(zone));
                         return;
@@ -890,8 +889,7 @@ static void handle_reply(struct job *j, const struct dns_msg *m)
             if (rrset_view(r->blob, (size_t)len, &v) < 0 || v.nrr != 1)
                 goto bad;
             wire_rd_init(&it, v.rdata, v.rdata_len);
-            if (rrset_rdata_next(&it, &rd, &rdlen) != 1 ||
-                rrset_rdata_name(rd, rdlen, target) < 0)
+            if (rrset_rdata_next(&it, &rd, &rdlen) != 1 || rrset_rdata_name(rd, rdlen, target) < 0)
                 goto bad;
             if (++j->ncname > r->cfg.max_cname || dname_subst(cur, downer, target, next) < 0)
                 goto fail;
@@ -1140,8 +1138,8 @@ static void job_step(struct job *j)
         j->skip_cache = false;
         memcpy(end, j->sname, dns_name_len(j->sname));
     } else {
-        rc = cache_walk(r, j->sname, j->qtype, j->qclass, 0, &j->ans, &j->ncname, end, &stale,
-                        NULL, NULL);
+        rc = cache_walk(r, j->sname, j->qtype, j->qclass, 0, &j->ans, &j->ncname, end, &stale, NULL,
+                        NULL);
     }
     if (rc == 1) {
         job_finish(j, j->ans.rcode);

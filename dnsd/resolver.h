@@ -79,8 +79,8 @@ struct resolver_stats {
     uint64_t upstream_tcp;     /* ... retried over TCP after TC */
     uint64_t upstream_ignored; /* replies dropped: wrong source, ID or question */
     uint64_t upstream_timeouts;
-    uint64_t servfail;         /* resolutions that ended in SERVFAIL */
-    uint64_t stale_answers;    /* RFC 8767 answers given instead of SERVFAIL */
+    uint64_t servfail;      /* resolutions that ended in SERVFAIL */
+    uint64_t stale_answers; /* RFC 8767 answers given instead of SERVFAIL */
     uint64_t prefetches;
 };
 

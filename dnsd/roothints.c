@@ -282,8 +282,7 @@ int roothints_load(struct roothints *h, const char *path, char *err, size_t errc
             (void)close(fd);
             free(buf);
             if (err && errcap)
-                (void)snprintf(err, errcap, "%s: larger than %u bytes", path,
-                               ROOTHINTS_MAX_BYTES);
+                (void)snprintf(err, errcap, "%s: larger than %u bytes", path, ROOTHINTS_MAX_BYTES);
             return -E2BIG;
         }
     }

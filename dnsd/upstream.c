@@ -131,8 +131,8 @@ static int build_query(struct upstream_query *q)
         return rc;
     q->id = id;
     struct dns_edns e = {.udp_size = UPSTREAM_EDNS_SIZE};
-    rc = dns_query_make(q->query + 2, sizeof(q->query) - 2, id, q->qname, q->p.qtype,
-                        q->p.qclass, q->p.rd, q->p.edns ? &e : NULL, &q->qlen);
+    rc = dns_query_make(q->query + 2, sizeof(q->query) - 2, id, q->qname, q->p.qtype, q->p.qclass,
+                        q->p.rd, q->p.edns ? &e : NULL, &q->qlen);
     if (rc < 0)
         return rc;
     q->query[0] = (uint8_t)(q->qlen >> 8);

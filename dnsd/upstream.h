@@ -37,9 +37,9 @@ struct upstream_params {
     struct net_addr to; /* address and port (port 0 is taken as 53) */
     const uint8_t *qname;
     uint16_t qtype, qclass;
-    bool rd;           /* recursion desired: forwarders only */
-    bool use_0x20;     /* randomise the case of the question */
-    bool edns;         /* send an OPT record */
+    bool rd;             /* recursion desired: forwarders only */
+    bool use_0x20;       /* randomise the case of the question */
+    bool edns;           /* send an OPT record */
     unsigned timeout_ms; /* for the UDP exchange, and again for TCP */
 };
 

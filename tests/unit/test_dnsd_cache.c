@@ -160,8 +160,7 @@ START_TEST(test_dnsd_cache_insert_lookup_case_insensitive)
     /* The owner keeps the case it was cached in. */
     ck_assert_mem_eq(e.set.owner, "\3WWW\7Example", 12);
     /* Other type, other class: misses. */
-    ck_assert_int_eq(dns_cache_get(c, q, DNS_TYPE_AAAA, DNS_CLASS_IN, 0, buf, sizeof(buf), &e),
-                     0);
+    ck_assert_int_eq(dns_cache_get(c, q, DNS_TYPE_AAAA, DNS_CLASS_IN, 0, buf, sizeof(buf), &e), 0);
     ck_assert_int_eq(dns_cache_get(c, q, DNS_TYPE_A, DNS_CLASS_CH, 0, buf, sizeof(buf), &e), 0);
     /* Too small a buffer says so. */
     ck_assert_int_eq(dns_cache_get(c, q, DNS_TYPE_A, DNS_CLASS_IN, 0, buf, 10, &e), -EMSGSIZE);
@@ -229,8 +228,8 @@ START_TEST(test_dnsd_cache_negative_entries)
                                             DNS_RANK_AUTH_AUTHORITY, soa, slen),
                      0);
     struct dns_cache_entry e;
-    ck_assert_int_eq(
-        dns_cache_get(c, q, DNS_CACHE_NXDOMAIN, DNS_CLASS_IN, 0, buf, sizeof(buf), &e), 1);
+    ck_assert_int_eq(dns_cache_get(c, q, DNS_CACHE_NXDOMAIN, DNS_CLASS_IN, 0, buf, sizeof(buf), &e),
+                     1);
     ck_assert(e.negative);
     ck_assert_uint_eq(e.ttl, 900); /* capped at neg_max_ttl */
     ck_assert_uint_eq(e.set.type, DNS_TYPE_SOA);
@@ -316,8 +315,7 @@ START_TEST(test_dnsd_cache_lru_eviction_under_limit)
         ck_assert_int_eq(dns_cache_get(c, keep, DNS_TYPE_A, DNS_CLASS_IN, 0, buf, sizeof(buf), &e),
                          1);
     }
-    ck_assert_int_eq(dns_cache_get(c, first, DNS_TYPE_A, DNS_CLASS_IN, 0, buf, sizeof(buf), &e),
-                     0);
+    ck_assert_int_eq(dns_cache_get(c, first, DNS_TYPE_A, DNS_CLASS_IN, 0, buf, sizeof(buf), &e), 0);
     ck_assert_uint_gt(dns_cache_count(c), 16);
     ck_assert_uint_lt(dns_cache_count(c), 2000);
     /* An entry bigger than a shard's share is refused outright. */
@@ -357,17 +355,15 @@ START_TEST(test_dnsd_cache_serve_stale_and_prefetch)
     ck_assert(e.prefetch);
     ck_assert_int_eq(dns_cache_get(c, q, DNS_TYPE_A, DNS_CLASS_IN, 0, buf, sizeof(buf), &e), 1);
     ck_assert(!e.prefetch); /* only once */
-    fake_now += 10; /* expired 5 s ago */
+    fake_now += 10;         /* expired 5 s ago */
     ck_assert_int_eq(dns_cache_get(c, q, DNS_TYPE_A, DNS_CLASS_IN, 0, buf, sizeof(buf), &e), 0);
-    ck_assert_int_eq(dns_cache_get(c, q, DNS_TYPE_A, DNS_CLASS_IN, DNS_CACHE_STALE_OK, buf,
-                                   sizeof(buf), &e),
-                     1);
+    ck_assert_int_eq(
+        dns_cache_get(c, q, DNS_TYPE_A, DNS_CLASS_IN, DNS_CACHE_STALE_OK, buf, sizeof(buf), &e), 1);
     ck_assert(e.stale);
     ck_assert_uint_eq(e.ttl, 30);
     fake_now += 100; /* past stale_max */
-    ck_assert_int_eq(dns_cache_get(c, q, DNS_TYPE_A, DNS_CLASS_IN, DNS_CACHE_STALE_OK, buf,
-                                   sizeof(buf), &e),
-                     0);
+    ck_assert_int_eq(
+        dns_cache_get(c, q, DNS_TYPE_A, DNS_CLASS_IN, DNS_CACHE_STALE_OK, buf, sizeof(buf), &e), 0);
     dns_cache_free(c);
 }
 END_TEST

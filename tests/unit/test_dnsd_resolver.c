@@ -114,9 +114,9 @@ static void write_line(struct dns_wr *d, const struct line *l, const uint8_t *ow
         dns_wr_rr(d, owner, l->type, DNS_CLASS_IN, l->ttl, n1, (uint16_t)dns_name_len(n1));
         break;
     case DNS_TYPE_SOA:
-        ck_assert_int_eq(sscanf(l->data, "%255s %255s %u %u %u %u %u", a, b, &v[0], &v[1], &v[2],
-                                &v[3], &v[4]),
-                         7);
+        ck_assert_int_eq(
+            sscanf(l->data, "%255s %255s %u %u %u %u %u", a, b, &v[0], &v[1], &v[2], &v[3], &v[4]),
+            7);
         name_of(a, n1);
         name_of(b, n2);
         dns_wr_rr_begin(d, owner, l->type, DNS_CLASS_IN, l->ttl);
@@ -475,7 +475,7 @@ static const char *const test_rr[] = {
     "ns.b.test. 3600 A 127.0.0.5",
     "t.test. 3600 NS tns.evil.",
     "tns.evil. 3600 A 127.0.0.66", /* out of bailiwick glue for test. */
-    "g.test. 3600 NS gns.evil.", /* glueless */
+    "g.test. 3600 NS gns.evil.",   /* glueless */
     "d1.test. 3600 NS ns.d1.test.",
     "ns.d1.test. 3600 A 127.0.0.11",
     NULL,
@@ -548,7 +548,21 @@ static const char *const d2_rr[] = {
     NULL,
 };
 
-enum { FK_ROOT, FK_TEST, FK_A, FK_B, FK_EVIL, FK_LIAR, FK_T, FK_FWD, FK_DEAD, FK_D1, FK_D2, FK_G, FK_N };
+enum {
+    FK_ROOT,
+    FK_TEST,
+    FK_A,
+    FK_B,
+    FK_EVIL,
+    FK_LIAR,
+    FK_T,
+    FK_FWD,
+    FK_DEAD,
+    FK_D1,
+    FK_D2,
+    FK_G,
+    FK_N
+};
 
 struct world {
     uv_loop_t loop;
@@ -572,8 +586,8 @@ static void world_up(struct resolver_config *cfg)
     W.f[FK_EVIL] = (struct fake){.ip = "127.0.0.7", .zone = "evil.", .rr = evil_rr};
     W.f[FK_LIAR] = (struct fake){.ip = "127.0.0.66", .zone = ".", .liar = true};
     W.f[FK_T] = (struct fake){.ip = "127.0.0.8", .zone = "t.test.", .rr = t_rr};
-    W.f[FK_FWD] = (struct fake){
-        .ip = "127.0.0.9", .zone = "fwd.zone.", .rr = fwd_rr, .require_rd = true};
+    W.f[FK_FWD] =
+        (struct fake){.ip = "127.0.0.9", .zone = "fwd.zone.", .rr = fwd_rr, .require_rd = true};
     W.f[FK_DEAD] = (struct fake){.ip = "127.0.0.10", .zone = ".", .drop = true};
     W.f[FK_D1] = (struct fake){.ip = "127.0.0.11", .zone = "d1.test.", .rr = d1_rr};
     W.f[FK_D2] = (struct fake){.ip = "127.0.0.12", .zone = "d2.d1.test.", .rr = d2_rr};
@@ -837,8 +851,7 @@ START_TEST(test_dnsd_resolver_dname)
     ck_assert_uint_eq(res->rcode, DNS_RCODE_NOERROR);
     ck_assert_uint_eq(sec_n(res, DNS_SEC_AN), 3);
     ck_assert_str_eq(rr_text(res, DNS_SEC_AN, 0), "old.a.test.\t300\tIN\tDNAME\tnew.b.test.");
-    ck_assert_str_eq(rr_text(res, DNS_SEC_AN, 1),
-                     "x.old.a.test.\t300\tIN\tCNAME\tx.new.b.test.");
+    ck_assert_str_eq(rr_text(res, DNS_SEC_AN, 1), "x.old.a.test.\t300\tIN\tCNAME\tx.new.b.test.");
     ck_assert(has_a(res, "192.0.2.21"));
     free(res);
     world_down();
@@ -1171,20 +1184,19 @@ START_TEST(test_dnsd_upstream_reply_check)
     uint8_t q[DNS_NAME_MAXLEN], buf[512];
     name_of("WwW.a.test.", q);
     size_t len;
-    ck_assert_int_eq(dns_query_make(buf, sizeof(buf), 0x1234, q, DNS_TYPE_A, DNS_CLASS_IN, false,
-                                    NULL, &len),
-                     0);
+    ck_assert_int_eq(
+        dns_query_make(buf, sizeof(buf), 0x1234, q, DNS_TYPE_A, DNS_CLASS_IN, false, NULL, &len),
+        0);
     buf[2] |= 0x80; /* QR */
     struct dns_question qd[1];
     struct dns_rr rr[4];
     struct dns_msg m = {.qd = qd, .qd_cap = 1, .rr = rr, .rr_cap = 4};
+    ck_assert_int_eq(upstream_reply_check(buf, len, 0x1234, q, DNS_TYPE_A, DNS_CLASS_IN, true, &m),
+                     0);
+    ck_assert_int_eq(upstream_reply_check(buf, len, 0x1235, q, DNS_TYPE_A, DNS_CLASS_IN, true, &m),
+                     -EBADMSG);
     ck_assert_int_eq(
-        upstream_reply_check(buf, len, 0x1234, q, DNS_TYPE_A, DNS_CLASS_IN, true, &m), 0);
-    ck_assert_int_eq(
-        upstream_reply_check(buf, len, 0x1235, q, DNS_TYPE_A, DNS_CLASS_IN, true, &m), -EBADMSG);
-    ck_assert_int_eq(
-        upstream_reply_check(buf, len, 0x1234, q, DNS_TYPE_AAAA, DNS_CLASS_IN, true, &m),
-        -EBADMSG);
+        upstream_reply_check(buf, len, 0x1234, q, DNS_TYPE_AAAA, DNS_CLASS_IN, true, &m), -EBADMSG);
     uint8_t lower[DNS_NAME_MAXLEN];
     memcpy(lower, q, dns_name_len(q));
     dns_name_lower(lower);
@@ -1195,13 +1207,13 @@ START_TEST(test_dnsd_upstream_reply_check)
         upstream_reply_check(buf, len, 0x1234, lower, DNS_TYPE_A, DNS_CLASS_IN, false, &m), 0);
     for (size_t i = 0; i < len; i++) {
         uint8_t *p = test_exact_copy(buf, i);
-        ck_assert_int_eq(
-            upstream_reply_check(p, i, 0x1234, q, DNS_TYPE_A, DNS_CLASS_IN, true, &m), -EBADMSG);
+        ck_assert_int_eq(upstream_reply_check(p, i, 0x1234, q, DNS_TYPE_A, DNS_CLASS_IN, true, &m),
+                         -EBADMSG);
         free(p);
     }
     buf[2] &= 0x7f; /* a query, not a reply */
-    ck_assert_int_eq(
-        upstream_reply_check(buf, len, 0x1234, q, DNS_TYPE_A, DNS_CLASS_IN, true, &m), -EBADMSG);
+    ck_assert_int_eq(upstream_reply_check(buf, len, 0x1234, q, DNS_TYPE_A, DNS_CLASS_IN, true, &m),
+                     -EBADMSG);
 }
 END_TEST
 

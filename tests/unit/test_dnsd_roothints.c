@@ -116,8 +116,8 @@ START_TEST(test_dnsd_roothints_limits)
     /* Addresses beyond the per-server cap are ignored; duplicates kept once. */
     n = (size_t)snprintf(t, cap, ". NS a.root.\n. NS A.ROOT.\n");
     for (int i = 0; i < 6; i++)
-        n += (size_t)snprintf(t + n, cap - n, "a.root. A 127.0.0.%d\na.root. A 127.0.0.%d\n",
-                              i + 1, i + 1);
+        n += (size_t)snprintf(t + n, cap - n, "a.root. A 127.0.0.%d\na.root. A 127.0.0.%d\n", i + 1,
+                              i + 1);
     struct roothints h;
     char err[256];
     ck_assert_int_eq(parse(&h, t, err, sizeof(err)), 0);
