@@ -90,7 +90,7 @@ struct dns_cache *dns_cache_new(const struct dns_cache_config *cfg)
         struct shard *s = &c->shards[i];
         s->limit = c->cfg.max_bytes / NSHARDS;
         s->nbuckets = MIN_BUCKETS;
-        s->buckets = calloc(s->nbuckets, sizeof(*s->buckets));
+        s->buckets = calloc(s->nbuckets, sizeof(struct centry *));
         if (!s->buckets || pthread_mutex_init(&s->lock, NULL) != 0) {
             free(s->buckets);
             s->buckets = NULL;
@@ -102,7 +102,7 @@ struct dns_cache *dns_cache_new(const struct dns_cache_config *cfg)
             errno = ENOMEM;
             return NULL;
         }
-        s->bytes = s->nbuckets * sizeof(*s->buckets);
+        s->bytes = s->nbuckets * sizeof(struct centry *);
     }
     return c;
 }
@@ -224,7 +224,7 @@ static void maybe_grow(struct shard *s)
     if (s->count < s->nbuckets)
         return;
     size_t n = s->nbuckets * 2;
-    struct centry **b = calloc(n, sizeof(*b));
+    struct centry **b = calloc(n, sizeof(struct centry *));
     if (!b)
         return;
     for (size_t i = 0; i < s->nbuckets; i++) {
@@ -237,7 +237,7 @@ static void maybe_grow(struct shard *s)
         }
     }
     free(s->buckets);
-    s->bytes += (n - s->nbuckets) * sizeof(*b);
+    s->bytes += (n - s->nbuckets) * sizeof(struct centry *);
     s->buckets = b;
     s->nbuckets = n;
 }

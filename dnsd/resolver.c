@@ -49,7 +49,7 @@
 #define INFRA_MAX   256
 #define JOB_BUCKETS 1024
 /* Largest answer we collect (the most a TCP reply can carry). */
-#define ANSWER_MAX     (64 * 1024)
+#define ANSWER_MAX     ((size_t)64 * 1024)
 #define ANSWER_MAXSETS 40
 #define BLOB_MAX       (65535 + DNS_NAME_MAXLEN + 16)
 
@@ -358,6 +358,19 @@ static struct job *job_start(struct resolver *r, const uint8_t *qname, uint16_t 
                              uint16_t qclass, struct job *parent);
 static void req_unlink(struct resolver_req *q);
 
+/* Takes the first waiter off j. */
+static struct resolver_req *waiter_pop(struct job *j)
+{
+    struct resolver_req *q = j->waiters;
+    if (!q)
+        return NULL;
+    j->waiters = q->next;
+    if (q->next)
+        q->next->prev = NULL;
+    q->next = NULL;
+    return q;
+}
+
 /* Ends j: stops its work, answers its waiters, and closes it.  Waiters are
  * taken off one at a time, so a callback may cancel others or start new
  * resolutions (which never join j: it is unhashed first). */
@@ -400,9 +413,8 @@ static void job_finish(struct job *j, uint8_t rcode)
             }
         }
     }
-    while (j->waiters) {
-        struct resolver_req *q = j->waiters;
-        req_unlink(q);
+    struct resolver_req *q;
+    while ((q = waiter_pop(j)) != NULL) {
         resolver_done_cb cb = q->cb;
         void *arg = q->arg;
         free(q);
@@ -1266,11 +1278,9 @@ void resolver_close(struct resolver *r)
             j->done = true;
             upstream_query_cancel(j->uq);
             j->uq = NULL;
-            while (j->waiters) {
-                struct resolver_req *q = j->waiters;
-                req_unlink(q);
+            struct resolver_req *q;
+            while ((q = waiter_pop(j)) != NULL)
                 free(q);
-            }
             j->subreq = NULL;
             j->subjob = NULL;
             uv_close((uv_handle_t *)&j->deadline, job_closed);

@@ -130,6 +130,7 @@ static int parse_line(const char *line, size_t len, size_t lineno, struct hint_r
 {
     const char *tok[MAX_TOKENS];
     size_t tlen[MAX_TOKENS];
+    memset(rr, 0, sizeof(*rr));
     if (memchr(line, '\0', len))
         return fail(err, errcap, lineno, "NUL byte");
     int n = tokenize(line, len, tok, tlen);

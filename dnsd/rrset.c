@@ -41,6 +41,8 @@ int rrset_view(const uint8_t *b, size_t len, struct rrset_view *v)
 
 int rrset_rdata_next(struct wire_rd *it, const uint8_t **rd, uint16_t *rdlen)
 {
+    *rd = NULL;
+    *rdlen = 0;
     if (wire_rd_remaining(it) == 0)
         return it->err ? it->err : 0;
     uint16_t n = wire_rd_u16(it);
@@ -82,7 +84,7 @@ void rrset_build_add(struct rrset_build *b, const uint8_t *rdata, size_t rdlen, 
     const uint8_t *rd;
     uint16_t n;
     while (rrset_rdata_next(&it, &rd, &n) == 1) {
-        if (n == rdlen && memcmp(rd, rdata, rdlen) == 0) {
+        if (n == rdlen && (rdlen == 0 || memcmp(rd, rdata, rdlen) == 0)) {
             if (ttl < b->ttl)
                 b->ttl = ttl;
             return;
