@@ -40,16 +40,17 @@
 struct fake {
     const char *ip;
     const char *zone;
-    const char *const *rr;    /* "owner ttl TYPE rdata", NULL-terminated */
-    const char *const *extra; /* added to the additional section of every reply */
-    bool drop;                /* never answer */
-    bool tc;                  /* UDP replies are empty with TC */
-    bool wrong_id_first;      /* a forged reply with another ID first */
-    bool wrong_port_first;    /* a forged reply from another port first */
-    bool lower_qname;         /* echo the question lowercased */
-    bool require_rd;          /* a forwarder: REFUSED without RD */
-    bool liar;                /* every A question: 6.6.6.6 */
-    uint8_t rcode;            /* if set, every reply has it (and nothing else) */
+    const char *const *rr;                     /* "owner ttl TYPE rdata", NULL-terminated */
+    const char *const *extra;                  /* added to the additional section of every reply */
+    bool drop;                                 /* never answer */
+    bool tc;                                   /* UDP replies are empty with TC */
+    bool wrong_id_first;                       /* a forged reply with another ID first */
+    bool wrong_port_first;                     /* a forged reply from another port first */
+    bool lower_qname;                          /* echo the question lowercased */
+    bool require_rd;                           /* a forwarder: REFUSED without RD */
+    bool liar;                                 /* every A question: 6.6.6.6 */
+    uint8_t rcode;                             /* if set, every reply has it (and nothing else) */
+    void (*mangle)(uint8_t *msg, size_t *len); /* hostile rewrite of UDP replies */
     int nudp, ntcp;
     char last_q[64][DNS_NAME_TEXT_MAX]; /* questions seen (lowercase) */
     int nq;
@@ -344,6 +345,8 @@ static void fake_udp_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *buf,
         }
     }
     fake_answer(f, &m, true, out, &len);
+    if (f->mangle)
+        f->mangle(out, &len);
     uv_buf_t b = uv_buf_init((char *)out, (unsigned)len);
     ck_assert_int_ge(uv_udp_try_send(&f->udp, &b, 1, addr), 0);
     free(buf->base);
@@ -573,6 +576,15 @@ struct world {
 };
 
 static struct world W;
+static const struct dns_cache_config *world_cc; /* cache config override */
+static bool world_clock;                        /* the cache runs on fake_now */
+static uint64_t fake_now;
+
+static uint64_t test_clock(void *arg)
+{
+    (void)arg;
+    return fake_now;
+}
 
 static void world_up(struct resolver_config *cfg)
 {
@@ -603,8 +615,12 @@ static void world_up(struct resolver_config *cfg)
     ck_assert_int_eq(write(fd, hints, sizeof(hints) - 1), (ssize_t)sizeof(hints) - 1);
     close(fd);
     struct dns_cache_config cc = {.max_bytes = 1 << 20};
-    W.cache = dns_cache_new(&cc);
+    W.cache = dns_cache_new(world_cc ? world_cc : &cc);
     ck_assert_ptr_nonnull(W.cache);
+    if (world_clock) {
+        fake_now = 1000;
+        dns_cache_set_clock(W.cache, test_clock, NULL);
+    }
     cfg->root_hints = W.hints;
     cfg->upstream_port = port;
     char err[256];
@@ -760,6 +776,16 @@ static bool in_cache(const char *name, uint16_t type)
     name_of(name, q);
     struct dns_cache_entry e;
     return dns_cache_get(W.cache, q, type, DNS_CLASS_IN, 0, buf, sizeof(buf), &e) == 1;
+}
+
+static bool in_cache_ttl_at_least(const char *name, uint32_t ttl)
+{
+    uint8_t q[DNS_NAME_MAXLEN];
+    static uint8_t buf[65536];
+    name_of(name, q);
+    struct dns_cache_entry e;
+    return dns_cache_get(W.cache, q, DNS_TYPE_A, DNS_CLASS_IN, 0, buf, sizeof(buf), &e) == 1 &&
+           e.ttl >= ttl;
 }
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -1217,6 +1243,157 @@ START_TEST(test_dnsd_upstream_reply_check)
 }
 END_TEST
 
+/* ---- hostile replies ------------------------------------------------------ */
+
+static void cut_half(uint8_t *msg, size_t *len)
+{
+    (void)msg;
+    *len /= 2;
+}
+
+static void huge_count(uint8_t *msg, size_t *len)
+{
+    (void)len;
+    msg[6] = 0xff; /* ANCOUNT 65535 with the records there are */
+    msg[7] = 0xff;
+}
+
+/* The first answer's owner becomes a pointer to itself. */
+static void pointer_loop(uint8_t *msg, size_t *len)
+{
+    size_t qend = DNS_HDR_LEN;
+    while (qend < *len && msg[qend] != 0)
+        qend += (size_t)msg[qend] + 1;
+    qend += 1 + 4;
+    if (qend + 2 <= *len) {
+        msg[qend] = (uint8_t)(0xc0 | (qend >> 8));
+        msg[qend + 1] = (uint8_t)qend;
+    }
+}
+
+/* An A record whose RDLENGTH says 5 (and a byte more). */
+static void bad_rdlength(uint8_t *msg, size_t *len)
+{
+    size_t qend = DNS_HDR_LEN;
+    while (qend < *len && msg[qend] != 0)
+        qend += (size_t)msg[qend] + 1;
+    qend += 1 + 4;
+    /* owner pointer (2), type, class, ttl: RDLENGTH at +10 */
+    if (qend + 12 <= *len && msg[qend] >= 0xc0) {
+        msg[qend + 11] = 5;
+        msg[*len] = 0;
+        (*len)++;
+    }
+}
+
+/* A non-authoritative "referral" up to the root. */
+static void upward_referral(uint8_t *msg, size_t *len)
+{
+    size_t qend = DNS_HDR_LEN;
+    while (qend < *len && msg[qend] != 0)
+        qend += (size_t)msg[qend] + 1;
+    qend += 1 + 4;
+    static const uint8_t ns[] = {0, 0, 2,   0,   1,   0,   0,   0,   60, 0,
+                                 8, 6, 'e', 'v', 'i', 'l', 'n', 's', 0};
+    memcpy(msg + qend, ns, sizeof(ns));
+    msg[2] &= (uint8_t)~0x04; /* not AA */
+    msg[3] &= 0xf0;           /* NOERROR */
+    msg[6] = msg[7] = 0;
+    msg[8] = 0;
+    msg[9] = 1;
+    msg[10] = msg[11] = 0;
+    *len = qend + sizeof(ns);
+}
+
+START_TEST(test_dnsd_resolver_hostile_replies)
+{
+    struct resolver_config cfg = {.timeout_ms = 400};
+    world_up(&cfg);
+    /* Learn the a.test. delegation first. */
+    struct result *res = resolve("txt.a.test.", DNS_TYPE_TXT);
+    ck_assert_uint_eq(res->rcode, DNS_RCODE_NOERROR);
+    free(res);
+    static void (*const hostile[])(uint8_t *, size_t *) = {
+        cut_half, huge_count, pointer_loop, bad_rdlength, upward_referral,
+    };
+    for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+        W.f[FK_A].mangle = hostile[i];
+        res = resolve("www.a.test.", DNS_TYPE_A);
+        ck_assert_msg(res->rcode == DNS_RCODE_SERVFAIL, "variant %zu: rcode %u", i, res->rcode);
+        ck_assert_uint_le(res->elapsed_ms, 400 + 200);
+        ck_assert(!in_cache("www.a.test.", DNS_TYPE_A));
+        ck_assert(!in_cache(".", DNS_TYPE_NS));
+        free(res);
+    }
+    /* And a sane reply still works afterwards. */
+    W.f[FK_A].mangle = NULL;
+    res = resolve("www.a.test.", DNS_TYPE_A);
+    ck_assert_uint_eq(res->rcode, DNS_RCODE_NOERROR);
+    free(res);
+    world_down();
+    world_cc = NULL;
+}
+END_TEST
+
+/* RFC 8767: with serve-stale, expired data answers when the servers are
+ * gone, with the stale TTL. */
+START_TEST(test_dnsd_resolver_serve_stale)
+{
+    static const struct dns_cache_config cc = {
+        .max_bytes = 1 << 20, .serve_stale = true, .stale_ttl = 30};
+    world_cc = &cc;
+    world_clock = true;
+    struct resolver_config cfg = {.timeout_ms = 500};
+    world_up(&cfg);
+    struct result *res = resolve("www.a.test.", DNS_TYPE_A);
+    ck_assert_uint_eq(res->rcode, DNS_RCODE_NOERROR);
+    free(res);
+    fake_now += 400; /* www expired; the a.test. delegation (3600) not */
+    W.f[FK_A].drop = true;
+    res = resolve("www.a.test.", DNS_TYPE_A);
+    ck_assert_uint_eq(res->rcode, DNS_RCODE_NOERROR);
+    ck_assert(has_a(res, "192.0.2.1"));
+    ck_assert_uint_eq(res->rr[0].ttl, 30);
+    struct resolver_stats st;
+    resolver_stats_get(W.r, &st);
+    ck_assert_uint_eq(st.stale_answers, 1);
+    free(res);
+    world_down();
+    world_cc = NULL;
+    world_clock = false;
+}
+END_TEST
+
+/* A hit in the last tenth of the TTL refreshes the RRset in the
+ * background. */
+START_TEST(test_dnsd_resolver_prefetch)
+{
+    world_clock = true;
+    struct resolver_config cfg = {.timeout_ms = 3000, .prefetch = true};
+    world_up(&cfg);
+    struct result *res = resolve("www.a.test.", DNS_TYPE_A);
+    free(res);
+    ck_assert_int_eq(W.f[FK_A].nudp, 1);
+    fake_now += 280; /* 20 s of 300 left */
+    res = calloc(1, sizeof(*res));
+    ck_assert_int_eq(cached("www.a.test.", DNS_TYPE_A, res), 1);
+    ck_assert_uint_eq(res->rr[0].ttl, 20);
+    uint64_t start = uv_hrtime();
+    while (W.f[FK_A].nudp < 2 || !in_cache_ttl_at_least("www.a.test.", 300)) {
+        uv_run(&W.loop, UV_RUN_ONCE);
+        ck_assert(uv_hrtime() - start < 3000000000ull);
+    }
+    ck_assert_int_eq(cached("www.a.test.", DNS_TYPE_A, res), 1);
+    ck_assert_uint_eq(res->rr[0].ttl, 300);
+    struct resolver_stats st;
+    resolver_stats_get(W.r, &st);
+    ck_assert_uint_eq(st.prefetches, 1);
+    free(res);
+    world_down();
+    world_clock = false;
+}
+END_TEST
+
 static Suite *resolver_suite(void)
 {
     Suite *s = suite_create("dnsd_resolver");
@@ -1242,6 +1419,9 @@ static Suite *resolver_suite(void)
     tcase_add_test(tc, test_dnsd_resolver_bad_root_hints);
     tcase_add_test(tc, test_dnsd_resolver_close_in_flight);
     tcase_add_test(tc, test_dnsd_upstream_reply_check);
+    tcase_add_test(tc, test_dnsd_resolver_hostile_replies);
+    tcase_add_test(tc, test_dnsd_resolver_serve_stale);
+    tcase_add_test(tc, test_dnsd_resolver_prefetch);
     suite_add_tcase(s, tc);
     return s;
 }
