@@ -239,6 +239,10 @@ static int cache_walk(struct resolver *r, const uint8_t *qname, uint16_t qtype, 
                       int flags, struct resolver_answer *a, unsigned *ncname, uint8_t *end,
                       bool *stale, uint8_t *prefetch_name, uint16_t *prefetch_type)
 {
+    /* TYPE 0 is reserved (RFC 6895 3.1) and is where NXDOMAIN entries
+     * live: never look it up as a question. */
+    if (qtype == DNS_CACHE_NXDOMAIN)
+        return -EINVAL;
     uint8_t cur[DNS_NAME_MAXLEN];
     memcpy(cur, qname, dns_name_len(qname));
     for (;;) {
@@ -1314,8 +1318,6 @@ void resolver_cancel(struct resolver_req *req)
 int resolver_resolve(struct resolver *r, const uint8_t *qname, uint16_t qtype, uint16_t qclass,
                      resolver_done_cb cb, void *arg, struct resolver_req **out)
 {
-    if (r->closing)
-        return -ECANCELED;
     struct resolver_req *q = calloc(1, sizeof(*q));
     if (!q)
         return -ENOMEM;
