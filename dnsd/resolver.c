@@ -399,6 +399,9 @@ static void job_finish(struct job *j, uint8_t rcode)
     uv_timer_stop(&j->kick);
     j->ans.rcode = rcode;
     if (rcode == DNS_RCODE_SERVFAIL) {
+        /* No half chains with a failure: SERVFAIL carries no records. */
+        ans_reset(&j->ans);
+        j->ans.rcode = DNS_RCODE_SERVFAIL;
         r->stats.servfail++;
         /* RFC 8767 4: expired data rather than no answer. */
         if (dns_cache_config(r->cache)->serve_stale) {
