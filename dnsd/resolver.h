@@ -29,6 +29,7 @@
 #include "common/dns_name.h"
 #include "common/dns_write.h"
 
+/* A field left 0 takes the default in parentheses. */
 struct dns_cache_config {
     size_t max_bytes;     /* memory limit; least recently used RRsets go first */
     uint32_t min_ttl;     /* TTLs raised to at least this (default 0) */
@@ -53,6 +54,7 @@ struct resolver_forward {
     size_t nservers;
 };
 
+/* A numeric field left 0 takes the default in parentheses. */
 struct resolver_config {
     const char *root_hints;                  /* named.root-format file; NULL: built-in IANA hints */
     const struct resolver_forward *forwards; /* copied by resolver_new */
