@@ -29,6 +29,7 @@
 #include "common/dns_name.h"
 #include "common/dns_write.h"
 
+/* A field left 0 takes the default in parentheses. */
 struct dns_cache_config {
     size_t max_bytes;     /* memory limit; least recently used RRsets go first */
     uint32_t min_ttl;     /* TTLs raised to at least this (default 0) */
@@ -53,6 +54,7 @@ struct resolver_forward {
     size_t nservers;
 };
 
+/* A numeric field left 0 takes the default in parentheses. */
 struct resolver_config {
     const char *root_hints;                  /* named.root-format file; NULL: built-in IANA hints */
     const struct resolver_forward *forwards; /* copied by resolver_new */
@@ -63,6 +65,25 @@ struct resolver_config {
     unsigned max_upstream;  /* upstream queries per client query (default 64) */
     bool use_0x20;          /* randomise the case of upstream questions */
     bool prefetch;          /* refresh popular RRsets hit in the last 10% of their TTL */
+    /* Port for servers learned from the root hints and from referrals (0:
+     * 53).  Only tests set it, to run a private hierarchy of fake
+     * authoritative servers on 127.0.0.x without binding port 53.
+     * Forward servers carry their own port. */
+    uint16_t upstream_port;
+};
+
+/* Counters of one resolver (its thread's share of the work). */
+struct resolver_stats {
+    uint64_t queries;          /* resolutions started (coalesced ones not counted) */
+    uint64_t coalesced;        /* requests that joined a resolution in flight */
+    uint64_t cache_hits;       /* answered by resolver_cached */
+    uint64_t upstream_udp;     /* upstream queries sent over UDP */
+    uint64_t upstream_tcp;     /* ... retried over TCP after TC */
+    uint64_t upstream_ignored; /* replies dropped: wrong source, ID or question */
+    uint64_t upstream_timeouts;
+    uint64_t servfail;      /* resolutions that ended in SERVFAIL */
+    uint64_t stale_answers; /* RFC 8767 answers given instead of SERVFAIL */
+    uint64_t prefetches;
 };
 
 struct resolver;
@@ -105,5 +126,8 @@ void resolver_cancel(struct resolver_req *req);
  * Returns 0, or the writer's error. */
 int resolver_answer_write(const struct resolver_answer *a, struct dns_wr *d);
 uint8_t resolver_answer_rcode(const struct resolver_answer *a);
+
+/* Copies r's counters into *s. */
+void resolver_stats_get(const struct resolver *r, struct resolver_stats *s);
 
 #endif
