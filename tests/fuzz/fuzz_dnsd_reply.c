@@ -1,13 +1,12 @@
 /* Fuzz target: what labnet-dnsd's resolver does with an upstream reply
  * before trusting any of it -- the reply check (ID, question), RDATA
  * decompression into RRset blobs, the blob reader, and writing the blobs
- * back into a message, which must parse again.  Fuzz targets link only
- * labnet_common, so the modules' sources are compiled in here. */
+ * back into a message, which must parse again. */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dnsd/rrset.c"    /* NOLINT(bugprone-suspicious-include): see above */
-#include "dnsd/upstream.c" /* NOLINT(bugprone-suspicious-include): see above */
+#include "dnsd/rrset.h"
+#include "dnsd/upstream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

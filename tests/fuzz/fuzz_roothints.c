@@ -1,9 +1,8 @@
-/* Fuzz target: the named.root parser of labnet-dnsd.  Fuzz targets link
- * only labnet_common, so the module's source is compiled in here. */
+/* Fuzz target: the named.root parser of labnet-dnsd. */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dnsd/roothints.c" /* NOLINT(bugprone-suspicious-include): see above */
+#include "dnsd/roothints.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
