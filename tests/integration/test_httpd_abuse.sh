@@ -92,13 +92,13 @@ ab() { in_ns "$abuse" "$@"; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0; }
 # Warm up (first requests map the file cache, the log, the date buffer),
-# then take the baseline.  The bound: 64 MiB over it for anything an
+# then take the baseline.  The bound: 32 MiB over it for anything an
 # attacker can do (a build with sanitizers gets more for their shadow
 # memory and allocator).
 for _ in 1 2 3; do in_ns curl -s -o /dev/null "$url/small.txt"; done
 base_kb=$(rss_kb)
-slack_mb=64
-grep -q '__asan_init' "$httpd" 2>/dev/null && slack_mb=192
+slack_mb=32
+grep -q "__asan_init" "$httpd" 2>/dev/null && slack_mb=96
 bound_kb=$((base_kb + slack_mb * 1024))
 echo "baseline RSS ${base_kb} kB; bound ${bound_kb} kB (peak, VmHWM)"
 
