@@ -24,7 +24,9 @@
  * Exit status: 0 when the run completed (whatever the server did), 2 on
  * usage errors, 1 when the helper itself failed (could not connect at all).
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* accept SOCK_NONBLOCK with cc -std=c11 */
+#endif
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -76,8 +78,8 @@ static int connect_wait(double deadline)
     int ms = (int)((deadline - now_s()) * 1000);
     int err = 0;
     socklen_t el = sizeof(err);
-    if (ms <= 0 || poll(&p, 1, ms) != 1 ||
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
+    if (ms <= 0 || poll(&p, 1, ms) != 1 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 ||
+        err != 0) {
         close(fd);
         return -1;
     }
@@ -200,7 +202,8 @@ static int mode_garbage(size_t n, size_t size, bool end)
                 buf[k] = ' ';
         }
         if (end)
-            memcpy(buf + size - 4, "\r\n\r\n", 4);
+            for (size_t k = size - 4; k < size; k++)
+                buf[k] = (size - k) % 2 == 0 ? '\r' : '\n';
         int fd = connect_wait(deadline);
         if (fd < 0)
             continue;
@@ -245,8 +248,8 @@ static int mode_garbage(size_t n, size_t size, bool end)
             other++;
         }
     }
-    printf("conns=%zu status4xx=%zu status400=%zu other=%zu noreply=%zu hung=%zu\n", conns,
-           st4xx, st400, other, noreply, hung);
+    printf("conns=%zu status4xx=%zu status400=%zu other=%zu noreply=%zu hung=%zu\n", conns, st4xx,
+           st400, other, noreply, hung);
     free(buf);
     return 0;
 }
@@ -300,7 +303,7 @@ static int mode_stream(const char *path_in, bool headers_forever)
             }
         }
         if (f != stdin)
-            fclose(f);
+            (void)fclose(f);
     } else {
         len = (size_t)snprintf(in, cap, "GET / HTTP/1.1\r\nHost: x\r\n");
     }
@@ -347,7 +350,7 @@ static int mode_stream(const char *path_in, bool headers_forever)
                 for (size_t i = 0; i < (size_t)k && first_len < sizeof(first) - 1; i++)
                     first[first_len++] = b[i];
                 if (dump_output)
-                    fwrite(b, 1, (size_t)k, stdout);
+                    (void)fwrite(b, 1, (size_t)k, stdout);
             } else if (k == 0 || (errno != EAGAIN && errno != EINTR)) {
                 closed = true;
                 end = now_s();
@@ -356,12 +359,12 @@ static int mode_stream(const char *path_in, bool headers_forever)
     }
     close(fd);
     if (dump_output)
-        fflush(stdout);
+        (void)fflush(stdout);
     /* The first response's status code: "HTTP/1.1 NNN". */
     int status = first_len >= 12 && memcmp(first, "HTTP/1.", 7) == 0 ? atoi(first + 9) : 0;
-    fprintf(dump_output ? stderr : stdout, "sent=%zu recv=%zu responses=%zu status=%d closed=%s ms=%d\n",
-            sent, recvd, resp, status, closed ? "yes" : "no",
-            (int)(((closed ? end : now_s()) - start) * 1000));
+    fprintf(dump_output ? stderr : stdout,
+            "sent=%zu recv=%zu responses=%zu status=%d closed=%s ms=%d\n", sent, recvd, resp,
+            status, closed ? "yes" : "no", (int)(((closed ? end : now_s()) - start) * 1000));
     free(in);
     return 0;
 }
