@@ -63,8 +63,8 @@ big_size=64000000
 # Limits chosen so each attack hits one: max-connections 500 for the flood
 # of 10,000; max-keepalive-requests 1000 for the pipelined flood; a 1 s
 # send timeout for the client that never reads.  The header timeout is
-# longer than the 3 s the flood of connections is held, so the server still
-# holds its 500 when the helper counts them.
+# longer than the 4 s the flood of connections is held, so the server still
+# holds its 500 while the test counts them.
 cat >"$tmp/httpd.conf" <<CONF
 [server]
 listen = 127.0.0.1:8080
@@ -143,14 +143,29 @@ check "endless header block: at most 1 MiB taken before the close ($(kv "$r" sen
 alive "endless headers"
 
 # --- 3. 10,000 connections against max-connections = 500 ---------------
-r=$(ab -t 3 127.0.0.1 8080 hold 10000)
-echo "hold 10000: $r"
+# What the server holds is counted in its own descriptor table: the
+# client's view can include connections the kernel completed (SYN cookies)
+# but dropped from a full accept queue, which the server never saw.
+socks() { find "/proc/$pid/fd" -lname 'socket:*' 2>/dev/null | wc -l; }
+base_socks=$(socks)
+ab -t 4 127.0.0.1 8080 hold 10000 >"$tmp/hold.out" &
+hold_pid=$!
+peak=0
+for _ in $(seq 1 30); do
+    n=$(($(socks) - base_socks))
+    [ "$n" -gt "$peak" ] && peak=$n
+    sleep 0.1
+done
+wait "$hold_pid"
+r=$(cat "$tmp/hold.out")
+echo "hold 10000: $r; server held at most $peak"
 opened=$(kv "$r" opened)
-expect "10,000 connections all attempted" '[ "$(kv "$r" pending)" = 0 ] && [ $((opened + $(kv "$r" refused))) -eq 10000 ]'
-expect "beyond max-connections closed at once: at most 500 held ($(kv "$r" open))" \
-    '[ "$(kv "$r" open)" -le 500 ] && [ "$(kv "$r" open)" -ge 400 ]'
+expect "10,000 connections all attempted" \
+    '[ "$(kv "$r" pending)" = 0 ] && [ $((opened + $(kv "$r" refused))) -eq 10000 ]'
+expect "beyond max-connections closed at once: the server held at most 500 ($peak)" \
+    '[ "$peak" -le 500 ] && [ "$peak" -ge 400 ]'
 check "the rest were closed by the server ($(kv "$r" closed) of $opened)" \
-    [ "$(kv "$r" closed)" -ge $((opened - 500)) ]
+    [ "$(kv "$r" closed)" -ge $((opened - 1000)) ]
 check "connection limit logged" grep -q 'connection limit (max-connections = 500) reached' "$tmp/httpd.log"
 check "limit message rate-limited (at most 3 lines for 9,500 refusals)" \
     [ "$(grep -c 'connection limit' "$tmp/httpd.log")" -le 3 ]
