@@ -17,7 +17,7 @@ test_pkgs=(
     procps psmisc
     bind9-dnsutils curl udhcpc
     nsd isc-dhcp-client dhcpcd5 isc-dhcp-relay mandoc
-    systemd dpkg-dev file
+    systemd dpkg-dev file valgrind
 )
 
 what=${1:-all}

@@ -60,6 +60,16 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_check
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     run_ctest asan build/asan
 
+# Valgrind sees what the sanitizers can't (reads of uninitialised memory)
+# and checks leaks a second way; integration tests are left to LSan.
+echo "== leak check: Valgrind memcheck (unit suites, corpus replays)"
+if scripts/leakcheck.sh build/leakcheck; then
+    summary+=("leakcheck: zero leaks and zero errors under Valgrind")
+else
+    summary+=("leakcheck: FAILED (see build/leakcheck/leakcheck/)")
+    total_fail=$((total_fail + 1))
+fi
+
 echo "== build: libFuzzer targets (clang)"
 CC=clang cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DLABNET_FUZZ=ON -DBUILD_TESTING=ON >/dev/null
 cmake --build build/fuzz -j"$jobs"

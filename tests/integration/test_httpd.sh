@@ -157,7 +157,7 @@ check "identity when not accepted" [ "$(in_ns curl -s "$url/site.css")" = "plain
 check "q=0 refuses a coding" [ "$(in_ns curl -s -H 'Accept-Encoding: br;q=0, gzip' "$url/site.css")" = GZIPPED ]
 e_id=$(field ETag <<<"$(curl_h /site.css)")
 e_gz=$(field ETag <<<"$hgz")
-check "distinct ETag per encoding" [ -n "$e_id" ] && [ "$e_id" != "$e_gz" ]
+check "distinct ETag per encoding" test -n "$e_id" -a "$e_id" != "$e_gz"
 check "language by Accept-Language" [ "$(in_ns curl -s -H 'Accept-Language: fr-CH, fr;q=0.9, en;q=0.8' "$url/page.html")" = francais ]
 hl=$(curl_h /page.html -H 'Accept-Language: en-GB')
 check "Content-Language, Vary and the base type" \
@@ -284,7 +284,9 @@ wait "$cpid"
 check "download in flight at SIGTERM completes" cmp -s "$tmp/slow.bin" "$root/big.bin"
 for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 check "server exited after SIGTERM" bash -c "! kill -0 $pid 2>/dev/null"
-wait "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+check "exit status 0 after SIGTERM (under ASan: no LSan report)" [ "$rc" -eq 0 ]
 check "exit logged as a clean stop" grep -q 'stopped after' "$tmp/httpd.log"
 if [ "$fail" -ne 0 ]; then
     echo "--- server log"

@@ -378,7 +378,7 @@ START_TEST(test_dns_name_from_text_rules)
 
     /* A 63-octet label is fine, 64 is not; 255 octets fine, 256 not. */
     char txt[600];
-    memset(txt, 'x', 63);
+    memset(txt, 'x', 64);
     ck_assert_int_eq(dns_name_from_text(txt, 63, out, &n), 0);
     ck_assert_uint_eq(n, 65);
     ck_assert_int_eq(dns_name_from_text(txt, 64, out, &n), -EBADMSG);
