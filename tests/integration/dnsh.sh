@@ -13,6 +13,17 @@
 #   dnsh_fake_start ROLE ADDR ZONE MODE [ARGS...]
 #                               start one more dnsfake (e.g. a forward target)
 #   dnsh_dig ARGS...            dig inside the namespace
+#   dnsh_labnet_start BIN ADDR THREADS ALLOW [INI...]
+#   dnsh_unbound_start ADDR THREADS ALLOW [CONF...]
+#                               start labnet-dnsd / Unbound on ADDR:53 in the
+#                               namespace with the private root hints, the
+#                               same threads and ACL (one CIDR; every other
+#                               source refused); extra config lines (INI
+#                               lines for labnet, "server:" clause lines or
+#                               whole clauses for Unbound) are appended.
+#                               PID in DNSH_PID, log DIR/labnet.log or
+#                               DIR/unbound.log.  They do not wait: poll with
+#                               dnsh_wait_answering ADDR.
 #
 # After dnsh_start: DNSH_NS (namespace), DNSH_HINTS (named.root), DNSH_DIR,
 # DNSH_DNSFAKE (binary), DNSH_ADDR[ROLE] (server address of each role).
@@ -39,8 +50,10 @@
 #   waddr.lab.   WADDR 127.53.50.3 dnsfake "wrong-addr" (forges from .33)
 #   oob.lab.     OOB  127.53.50.4  dnsfake "oob" (out-of-bailiwick extras)
 #   ans.lab.     ANS  127.53.50.5  dnsfake "answer" (foreign RRs in answer)
-# dnsfake zones answer A 198.51.100.99 for every name and forge 6.6.6.6 for
-# the name asked and for victim.b.corp. (true value 198.51.100.22).
+# dnsfake zones answer A 198.51.100.99 for every name; the forging ones
+# forge 6.6.6.6 for the name asked and for their own victim
+# victim-<zone>.b.corp. (true value 198.51.100.22; one victim per zone so
+# that one check's legitimate lookup cannot mask another's poisoning).
 
 declare -gA DNSH_ADDR=(
     [ROOT]=127.53.0.1 [LAB]=127.53.1.1 [CORP]=127.53.2.1 [A]=127.53.10.1 [B]=127.53.20.1
@@ -51,7 +64,6 @@ declare -gA DNSH_ADDR=(
 DNSH_NSD_ROLES="ROOT LAB CORP A B GL LAME"
 DNSH_TRUE_A=198.51.100.99
 DNSH_POISON=6.6.6.6
-DNSH_VICTIM=victim.b.corp.
 DNSH_VICTIM_A=198.51.100.22
 
 # Builds tests/helpers/dnsfake.c unless the build has it (tests/CMakeLists.txt
@@ -159,6 +171,11 @@ ns1             A   127.53.20.1
 host            A   198.51.100.20
 x.new           A   198.51.100.21
 victim          A   198.51.100.22
+victim-wid      A   198.51.100.22
+victim-wport    A   198.51.100.22
+victim-waddr    A   198.51.100.22
+victim-oob      A   198.51.100.22
+victim-ans      A   198.51.100.22
 ns-gl           A   127.53.30.1
 EOF
     _dnsh_zone GL <<'EOF'
@@ -235,6 +252,68 @@ dnsh_fake_start() { # ROLE ADDR ZONE MODE [ARGS...]
     }
 }
 
+dnsh_labnet_start() { # BIN ADDR THREADS ALLOW [INI...]
+    local bin=$1 addr=$2 threads=$3 allow=$4 conf="$DNSH_DIR/labnet.conf"
+    shift 4
+    {
+        cat <<CONF
+[server]
+listen = $addr:53
+threads = $threads
+allow = $allow
+[resolver]
+root-hints = $DNSH_HINTS
+timeout = 3s
+use-0x20 = no
+[cache]
+size = 64M
+serve-stale = no
+CONF
+        printf '%s\n' "$@"
+    } >"$conf"
+    netns_spawn "$DNSH_NS" "$DNSH_DIR/labnet.log" "$bin" -f -c "$conf"
+    DNSH_PID=$NETNS_PID
+}
+
+dnsh_unbound_start() { # ADDR THREADS ALLOW [CONF...]
+    local addr=$1 threads=$2 allow=$3 conf="$DNSH_DIR/unbound.conf"
+    shift 3
+    {
+        cat <<CONF
+server:
+  interface: $addr
+  port: 53
+  do-ip6: no
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "$DNSH_DIR"
+  pidfile: "$DNSH_DIR/unbound.pid"
+  use-syslog: no
+  logfile: ""
+  verbosity: 1
+  num-threads: $threads
+  root-hints: "$DNSH_HINTS"
+  do-not-query-localhost: no
+  # Unbound allows 127.0.0.0/8 by default; narrow it like labnet's allow.
+  access-control: 127.0.0.0/8 refuse
+  access-control: $allow allow
+  module-config: "iterator"
+  qname-minimisation: no
+  edns-buffer-size: 1232
+CONF
+        printf '  %s\n' "$@"
+        printf 'remote-control:\n  control-enable: no\n'
+    } >"$conf"
+    netns_spawn "$DNSH_NS" "$DNSH_DIR/unbound.log" unbound -d -c "$conf"
+    DNSH_PID=$NETNS_PID
+}
+
+# Waits until a resolver at ADDR answers anything (any rcode) over UDP.
+dnsh_wait_answering() { # ADDR [SECONDS]
+    netns_wait_for "dnsh_dig @$1 +time=1 +tries=1 . SOA 2>/dev/null | grep -q HEADER" "${2:-10}"
+}
+
 dnsh_start() { # BUILD DIR
     local build=$1 r
     DNSH_DIR=$2
@@ -260,11 +339,11 @@ dnsh_start() { # BUILD DIR
     dnsh_fake_start DEAD 127.53.99.1 dead.lab never || return 1
     dnsh_fake_start TC 127.53.60.1 tc.lab tc || return 1
     dnsh_fake_start SLOW 127.53.61.1 slow.lab slow -d 300 || return 1
-    dnsh_fake_start WID 127.53.50.1 wid.lab wrong-id || return 1
-    dnsh_fake_start WPORT 127.53.50.2 wport.lab wrong-port || return 1
-    dnsh_fake_start WADDR 127.53.50.3 waddr.lab wrong-addr -s 127.53.50.33 || return 1
-    dnsh_fake_start OOB 127.53.50.4 oob.lab oob || return 1
-    dnsh_fake_start ANS 127.53.50.5 ans.lab answer || return 1
+    dnsh_fake_start WID 127.53.50.1 wid.lab wrong-id -v victim-wid.b.corp || return 1
+    dnsh_fake_start WPORT 127.53.50.2 wport.lab wrong-port -v victim-wport.b.corp || return 1
+    dnsh_fake_start WADDR 127.53.50.3 waddr.lab wrong-addr -s 127.53.50.33 -v victim-waddr.b.corp || return 1
+    dnsh_fake_start OOB 127.53.50.4 oob.lab oob -v victim-oob.b.corp || return 1
+    dnsh_fake_start ANS 127.53.50.5 ans.lab answer -v victim-ans.b.corp || return 1
     for r in $DNSH_NSD_ROLES; do
         if ! netns_wait_for "dnsh_dig +norec +time=1 +tries=1 @${DNSH_ADDR[$r]} \
                 ${_DNSH_ORIGIN[$r]} SOA 2>/dev/null | grep -q 'status: NOERROR'" 10; then

@@ -56,54 +56,6 @@ tmp=$(mktemp -d)
 trap 'netns_cleanup; rm -rf "$tmp"' EXIT
 dnsh_start "$build" "$tmp" || { echo "FAIL: the DNS hierarchy did not start"; exit 1; }
 
-start_labnet() {
-    cat >"$tmp/dnsd.conf" <<EOF
-[server]
-listen = 127.0.0.53:53
-threads = 1
-allow = 127.0.0.1/32
-[resolver]
-root-hints = $DNSH_HINTS
-timeout = 3s
-use-0x20 = no
-[cache]
-size = 64M
-serve-stale = no
-EOF
-    netns_spawn "$DNSH_NS" "$tmp/dnsd.log" "$dnsd" -f -c "$tmp/dnsd.conf"
-    LABNET_PID=$NETNS_PID
-}
-
-start_unbound() {
-    cat >"$tmp/unbound.conf" <<EOF
-server:
-  interface: 127.0.0.54
-  port: 53
-  do-ip6: no
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "$tmp"
-  pidfile: "$tmp/unbound.pid"
-  use-syslog: no
-  logfile: ""
-  verbosity: 1
-  num-threads: 1
-  root-hints: "$DNSH_HINTS"
-  do-not-query-localhost: no
-  # Unbound allows 127.0.0.0/8 by default; narrow it like labnet's allow.
-  access-control: 127.0.0.0/8 refuse
-  access-control: 127.0.0.1/32 allow
-  module-config: "iterator"
-  qname-minimisation: no
-  edns-buffer-size: 1232
-remote-control:
-  control-enable: no
-EOF
-    netns_spawn "$DNSH_NS" "$tmp/unbound.log" unbound -d -c "$tmp/unbound.conf"
-    UNBOUND_PID=$NETNS_PID
-}
-
 # Queries go from 127.0.0.1 (the source the kernel picks on lo) unless -b.
 Q() { dnsh_dig @"$R" +time=6 +tries=1 "$@" 2>&1; }
 short() { Q +short "$@" | sort | tr '\n' ' ' | sed 's/ $//'; }
@@ -262,22 +214,22 @@ suite() {
 }
 
 if [ $have_labnet = yes ]; then
-    start_labnet
-    R=127.0.0.53 P=$LABNET_PID who=labnet
-    if netns_wait_for "Q +time=1 . SOA | grep -q 'HEADER'" 10; then
+    dnsh_labnet_start "$dnsd" 127.0.0.53 1 127.0.0.1/32
+    R=127.0.0.53 P=$DNSH_PID who=labnet
+    if dnsh_wait_answering "$R"; then
         suite
     else
         fail=$((fail + 1))
         echo "FAIL: labnet-dnsd did not answer on $R:"
-        cat "$tmp/dnsd.log"
+        cat "$tmp/labnet.log"
     fi
 else
     echo "SKIP: $dnsd is not built yet: only Unbound's rows run"
 fi
 if [ $have_unbound = yes ]; then
-    start_unbound
-    R=127.0.0.54 P=$UNBOUND_PID who=unbound
-    if netns_wait_for "Q +time=1 . SOA | grep -q 'HEADER'" 10; then
+    dnsh_unbound_start 127.0.0.54 1 127.0.0.1/32
+    R=127.0.0.54 P=$DNSH_PID who=unbound
+    if dnsh_wait_answering "$R"; then
         suite
     else
         fail=$((fail + 1))
