@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # variables are for the files that source this one
 # A private DNS hierarchy for labnet-dnsd's tests and benchmark: a root, two
 # TLDs and zones under them, each served by its own NSD (or dnsfake, for the
 # servers that misbehave) on its own 127.53.x.y address inside a network
@@ -62,9 +62,7 @@ declare -gA DNSH_ADDR=(
     [WADDR]=127.53.50.3 [OOB]=127.53.50.4 [ANS]=127.53.50.5
 )
 DNSH_NSD_ROLES="ROOT LAB CORP A B GL LAME"
-DNSH_TRUE_A=198.51.100.99
-DNSH_POISON=6.6.6.6
-DNSH_VICTIM_A=198.51.100.22
+DNSH_TRUE_A=198.51.100.99 DNSH_POISON=6.6.6.6 DNSH_VICTIM_A=198.51.100.22
 
 # Builds tests/helpers/dnsfake.c unless the build has it (tests/CMakeLists.txt
 # target "dnsfake").  Until that target is merged, compile it here against

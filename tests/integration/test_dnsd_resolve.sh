@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317,SC2016  # check() runs the functions it is given; bash -c bodies expand later
 # labnet-dnsd's resolution against a private DNS hierarchy (dnsh.sh: NSD
 # and dnsfake servers on 127.53.x.y inside a network namespace), checked
 # with dig: answers against the authoritative data, flags, caching (TTLs
@@ -34,6 +35,9 @@ if [ $have_labnet = no ] && [ $have_unbound = no ]; then
 fi
 
 pass=0 fail=0 differs=0
+# check ID TEXT CMD...: CMD is one command; a condition of several tests is
+# written as bash -c '...' _ ARGS, never "[ a ] && [ b ]" (the shell would
+# run the second test outside check).
 # Rows ("check name") where Unbound 1.17 does not do what labnet-dnsd must.
 UNBOUND_DIFFERS=" dead-ns-servfail dead-ns-servfail-fast gone-ns "
 who=""
@@ -63,7 +67,6 @@ status() { Q "$@" | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
 flags() { Q "$@" | sed -n 's/^;; flags: \([a-z ]*\);.*/\1/p'; }
 ttl() { Q +noall +answer "$@" | awk -v t="$2" '$4 == t {print $2; exit}'; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-has_flag() { [[ " $1 " == *" $2 "* ]]; }
 alive() { kill -0 "$1" 2>/dev/null; }
 
 # The whole suite against the resolver at $R (process $P, name $who).
@@ -85,7 +88,7 @@ suite() {
     check cache-ttl "cached TTL counts down ($t1 then $t2)" \
         bash -c '[ -n "$1" ] && [ -n "$2" ] && [ "$2" -lt "$1" ] && [ "$1" -le 300 ]' _ "$t1" "$t2"
     check cache-upstream "cached answer sent no query to a.lab's server ($n0 -> $n1)" \
-        [ "$n0" -ge 0 ] && [ "$n0" = "$n1" ]
+        bash -c '[ "$1" -ge 0 ] && [ "$1" = "$2" ]' _ "$n0" "$n1"
 
     # --- short TTL expires and is fetched again -------------------------
     t1=$(ttl short.a.lab A)
@@ -150,12 +153,12 @@ suite() {
     t2=$(now_ms)
     check dead-ns-servfail "silent server: SERVFAIL ($s)" [ "$s" = SERVFAIL ]
     check dead-ns-servfail-fast "silent server: answered within 4 s ($((t2 - t1)) ms)" \
-        [ $((t2 - t1)) -lt 4000 ] && [ -n "$s" ]
+        bash -c '[ "$1" -lt 4000 ] && [ -n "$2" ]' _ $((t2 - t1)) "$s"
     t1=$(now_ms)
     s=$(status host.gone.lab A)
     t2=$(now_ms)
     check gone-ns "no server at the NS address: SERVFAIL within 4 s ($s, $((t2 - t1)) ms)" \
-        [ "$s" = SERVFAIL ] && [ $((t2 - t1)) -lt 4000 ]
+        bash -c '[ "$1" = SERVFAIL ] && [ "$2" -lt 4000 ]' _ "$s" $((t2 - t1))
     # Queries to the silent server pending while another is answered at once.
     local bg=()
     for i in 1 2 3 4 5 6 7 8; do
@@ -167,7 +170,7 @@ suite() {
     out=$(short host.b.corp A)
     t2=$(now_ms)
     check pending "answers flow while 8 queries wait on a silent server ($((t2 - t1)) ms)" \
-        [ "$out" = 198.51.100.20 ] && [ $((t2 - t1)) -lt 1000 ]
+        bash -c '[ "$1" = 198.51.100.20 ] && [ "$2" -lt 1000 ]' _ "$out" $((t2 - t1))
     wait "${bg[@]}" # not a bare "wait": the servers are children too
 
     # --- ACL ---------------------------------------------------------------

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317,SC2016  # check() runs the functions it is given; bash -c bodies expand later
 # Cache poisoning attempts against labnet-dnsd (STYLE.md 6: upstream replies
 # matched on address, port, ID and question, and scrubbed of out-of-bailiwick
 # records before caching).  dnsfake servers of the private hierarchy
@@ -98,7 +99,7 @@ suite() {
     out=$(short host.b.corp A)
     n1=$(dnsh_nsd_queries B)
     check "oob: b.corp. still resolved by its real server ($out; B queries $n0 -> $n1)" \
-        [ "$out" = 198.51.100.20 ] && [ "$n1" -gt "$n0" ]
+        bash -c '[ "$1" = 198.51.100.20 ] && [ "$2" -gt "$3" ]' _ "$out" "$n1" "$n0"
     check "oob: no b.corp name was ever sent to the forger" \
         bash -c '! grep -q "b\.corp\. " "$1"' _ "$tmp/fake-OOB.log"
 
