@@ -173,11 +173,15 @@ suite() {
         bash -c '[ "$1" = 198.51.100.20 ] && [ "$2" -lt 1000 ]' _ "$out" $((t2 - t1))
     wait "${bg[@]}" # not a bare "wait": the servers are children too
 
-    # --- ACL ---------------------------------------------------------------
+    # --- ACL: allow 127.0.0.1/32, refuse 127.0.0.2/32, deny 127.0.0.3/32 --
     out=$(Q -b 127.0.0.2 host.a.lab A)
-    check acl "query from 127.0.0.2 (outside allow) refused or dropped" \
-        bash -c 'grep -q "status: REFUSED" <<<"$1" || grep -q "timed out" <<<"$1"' _ "$out"
-    check acl-noanswer "  ...and never answered with data" bash -c '! grep -q "198.51.100.10" <<<"$1"' _ "$out"
+    check acl-refuse "query from 127.0.0.2 (in refuse): REFUSED" grep -q "status: REFUSED" <<<"$out"
+    out=$(Q +time=2 -b 127.0.0.3 host.a.lab A)
+    check acl-deny "query from 127.0.0.3 (in deny): dropped" \
+        bash -c '! grep -q "HEADER" <<<"$1" && grep -q "timed out" <<<"$1"' _ "$out"
+    out=$(Q +time=2 -b 127.0.0.4 host.a.lab A)
+    check acl-outside "query from 127.0.0.4 (outside allow): REFUSED or dropped" \
+        bash -c 'grep -q "status: REFUSED" <<<"$1" || ! grep -q "HEADER" <<<"$1"' _ "$out"
 
     # --- malformed queries --------------------------------------------------
     local send=(ip netns exec "$DNSH_NS" "$DNSH_DNSFAKE" send "$R:53")
@@ -217,7 +221,8 @@ suite() {
 }
 
 if [ $have_labnet = yes ]; then
-    dnsh_labnet_start "$dnsd" 127.0.0.53 1 127.0.0.1/32
+    dnsh_labnet_start "$dnsd" 127.0.0.53 1 127.0.0.1/32 "[server]" "refuse = 127.0.0.2/32" \
+        "deny = 127.0.0.3/32"
     R=127.0.0.53 P=$DNSH_PID who=labnet
     if dnsh_wait_answering "$R"; then
         suite
@@ -230,7 +235,8 @@ else
     echo "SKIP: $dnsd is not built yet: only Unbound's rows run"
 fi
 if [ $have_unbound = yes ]; then
-    dnsh_unbound_start 127.0.0.54 1 127.0.0.1/32
+    dnsh_unbound_start 127.0.0.54 1 127.0.0.1/32 "access-control: 127.0.0.2/32 refuse" \
+        "access-control: 127.0.0.3/32 deny"
     R=127.0.0.54 P=$DNSH_PID who=unbound
     if dnsh_wait_answering "$R"; then
         suite
