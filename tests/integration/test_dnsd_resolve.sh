@@ -167,10 +167,10 @@ suite() {
     done
     sleep 0.3
     t1=$(now_ms)
-    out=$(short host.b.corp A)
+    out=$(short pending.wild.a.lab A)
     t2=$(now_ms)
-    check pending "answers flow while 8 queries wait on a silent server ($((t2 - t1)) ms)" \
-        bash -c '[ "$1" = 198.51.100.20 ] && [ "$2" -lt 1000 ]' _ "$out" $((t2 - t1))
+    check pending "a new name resolved while 8 queries wait on a silent server ($((t2 - t1)) ms)" \
+        bash -c '[ "$1" = 198.51.100.77 ] && [ "$2" -lt 1000 ]' _ "$out" $((t2 - t1))
     wait "${bg[@]}" # not a bare "wait": the servers are children too
 
     # --- ACL: allow 127.0.0.1/32, refuse 127.0.0.2/32, deny 127.0.0.3/32 --
@@ -216,6 +216,10 @@ suite() {
         out=$(ip netns exec "$DNSH_NS" "$ldig" @"$R" www.a.lab A 2>&1)
         check labnet-dig "labnet-dig gets the CNAME chain" \
             bash -c 'grep -q "host.b.corp" <<<"$1" && grep -q "198.51.100.20" <<<"$1"' _ "$out"
+        check labnet-dig-tcp "labnet-dig +tcp gets all 40 TXT records" \
+            [ "$(ip netns exec "$DNSH_NS" "$ldig" @"$R" +tcp +short big.a.lab TXT | wc -l)" = 40 ]
+        check labnet-dig-retry "labnet-dig retries the truncated UDP answer over TCP" \
+            [ "$(ip netns exec "$DNSH_NS" "$ldig" @"$R" +short big.a.lab TXT | wc -l)" = 40 ]
     fi
     check final-alive "resolver still running at the end" alive "$P"
 }
