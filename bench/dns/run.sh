@@ -116,6 +116,15 @@ measure() { # WHO ADDR PID
     R[$w.rss1]=$(rss_kib "$pid")
     # The names must really be cached: a sample asked again is answered.
     R[$w.check]=$(dnsh_dig @"$addr" +short "u${w}7.wild.a.lab" A)
+    # A run whose answers were not the real ones measures nothing.
+    local bad=""
+    grep -Eq 'Response codes: +NOERROR [0-9]+ \(100\.00%\)' "$out/$w-cached.txt" ||
+        bad+=" cached row not all NOERROR;"
+    grep -Eq 'Response codes: +NOERROR [0-9]+ \(100\.00%\)' "$out/$w-uncached.txt" ||
+        bad+=" uncached row not all NOERROR;"
+    [ "${R[$w.up]}" = "$nm" ] || bad+=" ${R[$w.up]} upstream queries for $nm names;"
+    [ "${R[$w.check]}" = 198.51.100.77 ] || bad+=" a cached name was not answered;"
+    R[$w.bad]=$bad
 }
 
 if [[ ",$who," == *",labnet,"* ]]; then
@@ -176,5 +185,8 @@ delta() { # WHO -> bytes per cached name
         "labnet $(g labnet.up) unbound $(g unbound.up)"
     echo "cache check (u<who>7.wild.a.lab, expect 198.51.100.77): labnet '$(g labnet.check)'" \
         "unbound '$(g unbound.check)'"
+    for w in labnet unbound; do
+        [ -z "${R[$w.bad]:-}" ] || echo "WARNING: $w's figures are not valid:${R[$w.bad]}"
+    done
     echo "raw dnsperf output: $out"
 } | tee "$out/summary.txt"
