@@ -119,7 +119,8 @@ static int name_prepend(const char *label, const uint8_t *name, uint8_t *out)
     if (ll == 0 || ll > DNS_LABEL_MAXLEN || 1 + ll + nl > DNS_NAME_MAXLEN)
         return -EMSGSIZE;
     out[0] = (uint8_t)ll;
-    memcpy(out + 1, label, ll);
+    /* A wire-form label: length-prefixed, never NUL-terminated. */
+    memcpy(out + 1, label, ll); // NOLINT(bugprone-not-null-terminated-result)
     memcpy(out + 1 + ll, name, nl);
     return 0;
 }
@@ -300,7 +301,7 @@ static void log_query(struct fake *f, const struct dns_msg *q, const char *proto
     }
     (void)net_addr_format_port(from, peer, sizeof(peer));
     printf("query %lu %s %s %u from %s\n", f->nq, proto, name, qtype, peer);
-    fflush(stdout);
+    (void)fflush(stdout);
 }
 
 static void send_to(int fd, const void *buf, size_t len, const struct sockaddr_storage *to,
@@ -512,7 +513,7 @@ static int serve(int argc, char **argv)
         }
     }
     printf("dnsfake serving %s on %s mode %s\n", zone, listen_s, mode_names[f.mode]);
-    fflush(stdout);
+    (void)fflush(stdout);
     for (;;) {
         struct pollfd p[2] = {{.fd = f.udp, .events = POLLIN}, {.fd = f.tcp, .events = POLLIN}};
         /* A silent server leaves TCP connections in the backlog. */
