@@ -30,6 +30,7 @@
 # network namespace), nsd, dig, dnsperf, unbound.  Loopback only; stops only
 # the processes it started (netns.sh cleanup).
 set -euo pipefail
+export LC_ALL=C
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
