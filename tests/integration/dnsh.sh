@@ -77,12 +77,18 @@ dnsh_dnsfake_build() {
     if [ ! -f "$build/common/liblabnet_common.a" ]; then
         cmake --build "$build" --target labnet_common >/dev/null || return 1
     fi
-    cc -std=c11 -D_GNU_SOURCE -O1 -I"$src" -I"$build/generated" -o "$out/dnsfake" \
-        "$src/tests/helpers/dnsfake.c" "$build/common/liblabnet_common.a" || return 1
+    # The build's own compiler; a sanitizer build's library needs the
+    # sanitizer runtimes at link time too.
+    local cc
+    cc=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)
+    local args=(-std=c11 -D_GNU_SOURCE -O1 -I"$src" -I"$build/generated" -o "$out/dnsfake"
+        "$src/tests/helpers/dnsfake.c" "$build/common/liblabnet_common.a")
+    "${cc:-cc}" "${args[@]}" 2>/dev/null ||
+        "${cc:-cc}" -fsanitize=address,undefined "${args[@]}" || return 1
     DNSH_DNSFAKE="$out/dnsfake"
 }
 
-_dnsh_zone() { # ROLE ORIGIN, zone text on stdin
+_dnsh_zone() { # ROLE, zone text on stdin
     cat >"$DNSH_DIR/$1/zone"
 }
 
