@@ -36,7 +36,9 @@
 #                                  NODATA, nope is NXDOMAIN, www CNAME
 #                                  host.b.corp. (cross-zone), old DNAME
 #                                  new.b.corp., big TXT (40 RRs, > 1232
-#                                  octets), *.wild wildcard, short (TTL 2)
+#                                  octets), *.wild wildcard, short (TTL 2),
+#                                  loop1 -> loop2 -> loop1.b.corp. -> loop1
+#                                  (a CNAME loop across zones)
 #   b.corp.      B    127.53.20.1  host, x.new, victim, ns-gl
 #   gl.lab.      GL   127.53.30.1  glueless: NS ns-gl.b.corp. (other TLD)
 #   lame.lab.    LAME 127.53.40.1  NS ns1 (127.53.20.1) and ns2 (127.53.2.1)
@@ -161,6 +163,8 @@ www             CNAME host.b.corp.
 old             DNAME new.b.corp.
 *.wild          A   198.51.100.77
 short       2   A   198.51.100.2
+loop1           CNAME loop2
+loop2           CNAME loop1.b.corp.
 EOF
         for ((i = 10; i < 50; i++)); do
             echo "big             TXT \"big-record-$i-abcdefghijklmnopqrstuvwxyz-0123456789-ABCDEFGHIJ\""
@@ -175,6 +179,7 @@ ns1             A   127.53.20.1
 host            A   198.51.100.20
 x.new           A   198.51.100.21
 victim          A   198.51.100.22
+loop1           CNAME loop1.a.lab.
 victim-wid      A   198.51.100.22
 victim-wport    A   198.51.100.22
 victim-waddr    A   198.51.100.22

@@ -133,6 +133,13 @@ suite() {
     check wildcard "wildcard expanded with the question as owner" \
         grep -Eq '^qwerty\.wild\.a\.lab\..*A[[:space:]]+198\.51\.100\.77$' <<<"$out"
 
+    t1=$(now_ms)
+    out=$(Q loop1.a.lab A)
+    t2=$(now_ms)
+    check cname-loop "CNAME loop across zones: an answer (any rcode, no address) within 4 s ($((t2 - t1)) ms)" \
+        bash -c 'grep -q "HEADER" <<<"$1" && ! grep -Eq "IN[[:space:]]+A[[:space:]]" <<<"$1" &&
+                 [ "$2" -lt 4000 ]' _ "$out" $((t2 - t1))
+
     # --- big RRsets: TC on UDP, whole over TCP ---------------------------
     out=$(Q +notcp +ignore +bufsize=1232 big.a.lab TXT)
     check big-tc "40 TXT records (> 1232 octets) over UDP: TC set" \
@@ -210,6 +217,16 @@ suite() {
         "${send[@]}" "$(head -c $((RANDOM % 60 + 12)) /dev/urandom | od -An -tx1 | tr -d ' \n')" 200 \
             >/dev/null
     done
+    # TCP: a length prefix shorter than a header, then one longer than what
+    # follows (the peer then closes), then a zero length.
+    local tcp
+    for tcp in '\x00\x05\x01\x02\x03\x04\x05' '\xff\xff\x00\x01' '\x00\x00'; do
+        ip netns exec "$DNSH_NS" timeout 3 bash -c \
+            'exec 3<>"/dev/tcp/$1/53" && printf "$2" >&3 && sleep 0.2 && exec 3>&-' _ "$R" "$tcp" \
+            2>/dev/null
+    done
+    check mal-tcp "TCP: short, overlong and zero length prefixes survived; TCP still answers" \
+        [ "$(Q +tcp +short host.b.corp A)" = 198.51.100.20 ]
     check mal-alive "still running after malformed input" alive "$P"
     check mal-answers "still answering after malformed input" [ "$(short host.b.corp A)" = 198.51.100.20 ]
 
