@@ -22,6 +22,9 @@
  *   wrong-port  the forged reply (right ID) from another port of the same
  *               address, then the true reply
  *   wrong-addr  the forged reply (right ID) from ADDR of -s, then the true one
+ *   wrong-qname a forged reply from the right address and port with the
+ *               right ID, but whose question is VICTIM (answered POISON),
+ *               then the true reply
  *   oob         true answers that also carry out-of-bailiwick data: an NS
  *               RRset for VICTIM's parent pointing at ns.ZONE in authority,
  *               and VICTIM A POISON plus that parent's server A POISON in
@@ -72,10 +75,12 @@ enum fake_mode {
     MODE_ANSWER,
     MODE_TC,
     MODE_SLOW,
+    MODE_WRONG_QNAME,
 };
 
 static const char *const mode_names[] = {
-    "plain", "never", "wrong-id", "wrong-port", "wrong-addr", "oob", "answer", "tc", "slow",
+    "plain", "never",  "wrong-id", "wrong-port", "wrong-addr",
+    "oob",   "answer", "tc",       "slow",       "wrong-qname",
 };
 
 enum reply_kind { REPLY_TRUE, REPLY_POISON, REPLY_TC };
@@ -286,6 +291,23 @@ static size_t reply_build(const struct fake *f, const struct dns_msg *q, enum re
     return len;
 }
 
+/* A reply that matches the query in everything but its question: it asks
+ * about the victim and answers it with the forgery (RFC 5452 9.1: a reply
+ * is accepted only if its question matches the query's). */
+static size_t forge_wrong_question(const struct fake *f, const struct dns_msg *q, uint8_t *buf,
+                                   size_t cap)
+{
+    struct dns_wr d;
+    struct dns_hdr h = {.id = q->hdr.id, .qr = true, .aa = true, .rd = q->hdr.rd};
+    size_t len = 0;
+
+    dns_wr_init(&d, buf, cap, 512);
+    dns_wr_header(&d, &h);
+    dns_wr_question(&d, f->victim, DNS_TYPE_A, DNS_CLASS_IN);
+    wr_a(&d, DNS_SEC_AN, f->victim, f->poison_a);
+    return dns_wr_finish(&d, &len) == 0 ? len : 0;
+}
+
 static void log_query(struct fake *f, const struct dns_msg *q, const char *proto,
                       const struct net_addr *from)
 {
@@ -357,11 +379,16 @@ static void udp_handle(struct fake *f)
         len = reply_build(f, &q, REPLY_POISON, false, out, sizeof(out));
         send_to(f->side, out, len, &from, fl);
         break;
+    case MODE_WRONG_QNAME:
+        len = forge_wrong_question(f, &q, out, sizeof(out));
+        send_to(f->udp, out, len, &from, fl);
+        break;
     default:
         break;
     }
     /* The forgery, if any, is on its way first; give it a head start. */
-    if (f->mode == MODE_WRONG_ID || f->mode == MODE_WRONG_PORT || f->mode == MODE_WRONG_ADDR)
+    if (f->mode == MODE_WRONG_ID || f->mode == MODE_WRONG_PORT || f->mode == MODE_WRONG_ADDR ||
+        f->mode == MODE_WRONG_QNAME)
         sleep_ms(20);
     len = reply_build(f, &q, REPLY_TRUE, false, out, sizeof(out));
     send_to(f->udp, out, len, &from, fl);

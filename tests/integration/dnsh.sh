@@ -52,6 +52,7 @@
 #   waddr.lab.   WADDR 127.53.50.3 dnsfake "wrong-addr" (forges from .33)
 #   oob.lab.     OOB  127.53.50.4  dnsfake "oob" (out-of-bailiwick extras)
 #   ans.lab.     ANS  127.53.50.5  dnsfake "answer" (foreign RRs in answer)
+#   wq.lab.      WQ   127.53.50.6  dnsfake "wrong-qname" (forged question)
 # dnsfake zones answer A 198.51.100.99 for every name; the forging ones
 # forge 6.6.6.6 for the name asked and for their own victim
 # victim-<zone>.b.corp. (true value 198.51.100.22; one victim per zone so
@@ -61,7 +62,7 @@ declare -gA DNSH_ADDR=(
     [ROOT]=127.53.0.1 [LAB]=127.53.1.1 [CORP]=127.53.2.1 [A]=127.53.10.1 [B]=127.53.20.1
     [GL]=127.53.30.1 [LAME]=127.53.40.1 [DEAD]=127.53.99.1 [GONE]=127.53.99.2
     [TC]=127.53.60.1 [SLOW]=127.53.61.1 [WID]=127.53.50.1 [WPORT]=127.53.50.2
-    [WADDR]=127.53.50.3 [OOB]=127.53.50.4 [ANS]=127.53.50.5
+    [WADDR]=127.53.50.3 [OOB]=127.53.50.4 [ANS]=127.53.50.5 [WQ]=127.53.50.6
 )
 DNSH_NSD_ROLES="ROOT LAB CORP A B GL LAME"
 DNSH_TRUE_A=198.51.100.99 DNSH_POISON=6.6.6.6 DNSH_VICTIM_A=198.51.100.22
@@ -141,6 +142,8 @@ oob             NS  ns.oob
 ns.oob          A   127.53.50.4
 ans             NS  ns.ans
 ns.ans          A   127.53.50.5
+wq              NS  ns.wq
+ns.wq           A   127.53.50.6
 EOF
     _dnsh_zone CORP <<'EOF'
 $ORIGIN corp.
@@ -185,6 +188,7 @@ victim-wport    A   198.51.100.22
 victim-waddr    A   198.51.100.22
 victim-oob      A   198.51.100.22
 victim-ans      A   198.51.100.22
+victim-wq       A   198.51.100.22
 ns-gl           A   127.53.30.1
 EOF
     _dnsh_zone GL <<'EOF'
@@ -353,6 +357,7 @@ dnsh_start() { # BUILD DIR
     dnsh_fake_start WADDR 127.53.50.3 waddr.lab wrong-addr -s 127.53.50.33 -v victim-waddr.b.corp || return 1
     dnsh_fake_start OOB 127.53.50.4 oob.lab oob -v victim-oob.b.corp || return 1
     dnsh_fake_start ANS 127.53.50.5 ans.lab answer -v victim-ans.b.corp || return 1
+    dnsh_fake_start WQ 127.53.50.6 wq.lab wrong-qname -v victim-wq.b.corp || return 1
     for r in $DNSH_NSD_ROLES; do
         if ! netns_wait_for "dnsh_dig +norec +time=1 +tries=1 @${DNSH_ADDR[$r]} \
                 ${_DNSH_ORIGIN[$r]} SOA 2>/dev/null | grep -q 'status: NOERROR'" 10; then
