@@ -249,9 +249,9 @@ netns_spawn "$srv" "$tmp/dnsd3.log" "$dnsd" -f -r "$tmp/named.root"
 pid=$NETNS_PID
 netns_wait_for "grep -q 'Serving DNS' '$tmp/dnsd3.log'" 5 || bad "default instance did not start"
 check "defaults listen on 127.0.0.1:5353 and [::1]:5353" grep -q 'on 127.0.0.1:5353 \[::1\]:5353 with 1 thread' "$tmp/dnsd3.log"
-r=$(netns_exec "$srv" dig @127.0.0.1 -p 5353 +time=3 +tries=1 example.com 2>&1)
+r=$(netns_exec "$srv" dig @127.0.0.1 -p 5353 +time=6 +tries=1 example.com 2>&1)
 check "defaults: loopback client served (SERVFAIL: nothing reachable)" has "$r" 'status: SERVFAIL'
-r=$(netns_exec "$srv" dig @::1 -p 5353 +time=3 +tries=1 example.com 2>&1)
+r=$(netns_exec "$srv" dig @::1 -p 5353 +time=6 +tries=1 example.com 2>&1)
 check "defaults: ::1 served too" has "$r" 'status: SERVFAIL'
 kill -TERM "$pid"
 wait "$pid"
