@@ -131,9 +131,9 @@ START_TEST(test_dhcpd_conf_refuses_mistakes)
         "[host x]\nmac = 02:00:00:00:00:01\naddress = 10.0.0.5\n", /* no subnet */
         "[subnet 10.0.0.0/24]\n[host x]\naddress = 10.0.0.5\n",    /* no mac */
         "[subnet 10.0.0.0/24]\n[host x]\nmac = 02:00:00:00:01\naddress = 10.0.0.5\n",
-        "[subnet 10.0.0.0/24]\n[host x]\nmac = 02:00:00:00:00:01\naddress = 10.0.0.5\n"
-        "[host y]\nmac = 02:00:00:00:00:02\naddress = 10.0.0.5\n", /* reserved twice */
-        "[subnet 10.0.0.0/8]\npool = 10.0.0.1-10.255.0.1\n",       /* too many addresses */
+        ("[subnet 10.0.0.0/24]\n[host x]\nmac = 02:00:00:00:00:01\naddress = 10.0.0.5\n"
+         "[host y]\nmac = 02:00:00:00:00:02\naddress = 10.0.0.5\n"), /* reserved twice */
+        "[subnet 10.0.0.0/8]\npool = 10.0.0.1-10.255.0.1\n",         /* too many addresses */
         "[server]\noffer-hold = 1h\n",
         "[nonsense]\nx = 1\n",
     };
