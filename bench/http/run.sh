@@ -22,6 +22,12 @@
 #                 the kernel's RT throttling still leaves others 5% of each CPU
 #   -o DIR        output directory (default build/bench-http/<timestamp>)
 #   -r ROWS       comma list of rows: 1k,64k,10m,304,close,idle (default all)
+#   -S, --syscalls  instead of timing: system calls per request of each
+#                 server, from strace -c -f attached to it during each row's
+#                 measured runs (deterministic where throughput is noisy;
+#                 strace slows both servers, so batching per epoll_wait
+#                 differs from an untraced run: compare the two servers
+#                 with each other, not with timed runs)
 #
 # The binary is $LABNET_HTTPD if set, else the repo's Release build (built
 # here if missing).  nginx and wrk are installed with apt-get if missing.
@@ -35,7 +41,13 @@ repo=$(cd "$here/../.." && pwd)
 
 dur=5 rounds=2 warm=2 workers=1 srv_cpus=0 wrk_cpus=1 wrk_threads=1
 conns=50 conns_big=8 idle_n=2000 alog=0 nice_lvl=0 fifo=0 out="" rows="1k,64k,10m,304,close,idle"
-while getopts "d:R:W:w:s:g:t:c:C:i:an:Fo:r:h" opt; do
+syscalls=0
+args=()
+for a in "$@"; do
+    if [[ $a == --syscalls ]]; then args+=(-S); else args+=("$a"); fi
+done
+set -- "${args[@]+"${args[@]}"}"
+while getopts "d:R:W:w:s:g:t:c:C:i:an:Fo:r:Sh" opt; do
     case $opt in
     d) dur=$OPTARG ;;
     R) rounds=$OPTARG ;;
@@ -52,6 +64,7 @@ while getopts "d:R:W:w:s:g:t:c:C:i:an:Fo:r:h" opt; do
     F) fifo=1 ;;
     o) out=$OPTARG ;;
     r) rows=$OPTARG ;;
+    S) syscalls=1 ;;
     *)
         sed -n '2,/^set -e/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
         exit 2
@@ -72,6 +85,7 @@ command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
 command -v taskset >/dev/null 2>&1 || need_pkgs+=(util-linux)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+if ((syscalls)); then command -v strace >/dev/null 2>&1 || need_pkgs+=(strace); fi
 if ((${#need_pkgs[@]})); then
     log "installing ${need_pkgs[*]}"
     apt-get update -qq
@@ -320,11 +334,13 @@ wrk_run() {
 printf 'row\tlabnet_rps\tnginx_rps\trps_ratio\tlabnet_cpu_us_per_req\tnginx_cpu_us_per_req\tcpu_ratio\tlabnet_srv_cpu_pct\tnginx_srv_cpu_pct\twrk_cpu_pct_vs_labnet\twrk_cpu_pct_vs_nginx\tlabnet_bytes_per_req\tnginx_bytes_per_req\tlabnet_errors\tnginx_errors\tlabnet_p99_ms\tnginx_p99_ms\n' >"$out/results.tsv"
 # shellcheck disable=SC2059 # one format for the header and the rows
 fmt='%-22s %12s %12s %6s %14s %14s %6s %11s %11s\n'
-# shellcheck disable=SC2059
-printf "$fmt" row "labnet req/s" "nginx req/s" ratio "labnet µs/req" "nginx µs/req" ratio "srv CPU%" "wrk CPU%" |
-    tee -a "$out/summary.txt"
-# shellcheck disable=SC2059
-printf "$fmt" "" "" "" "" "" "" "" "labnet/ngx" "labnet/ngx" | tee -a "$out/summary.txt"
+if ((!syscalls)); then
+    # shellcheck disable=SC2059
+    printf "$fmt" row "labnet req/s" "nginx req/s" ratio "labnet µs/req" "nginx µs/req" ratio "srv CPU%" "wrk CPU%" |
+        tee -a "$out/summary.txt"
+    # shellcheck disable=SC2059
+    printf "$fmt" "" "" "" "" "" "" "" "labnet/ngx" "labnet/ngx" | tee -a "$out/summary.txt"
+fi
 problems=()
 
 # bench_row LABEL KEY CONNS PATH MIN_BYTES MAX_BYTES HEADER_LABNET HEADER_NGINX
@@ -381,6 +397,72 @@ bench_row() {
 }
 
 want_row() { [[ ",$rows," == *",$1,"* ]]; }
+
+# ---- --syscalls: system calls per request, per server, per row ----
+# sys_row LABEL KEY CONNS PATH HEADER_LABNET HEADER_NGINX
+sys_row() {
+    local label=$1 key=$2 c=$3 path=$4 hl=$5 hn=$6 s port hdr spid res req
+    local -a pids sargs
+    for s in labnet nginx; do
+        port=$lport hdr=$hl
+        [[ $s == nginx ]] && port=$nport hdr=$hn
+        if ((warm > 0)); then wrk_run "$s" "$port" "$c" "$warm" "$path" "$hdr" >/dev/null; fi
+        alive
+        # labnet: its one process, all threads (-f with -p attaches every
+        # thread); nginx: its workers (the master does nothing per request).
+        if [[ $s == labnet ]]; then pids=("$labnet_pid"); else read -ra pids <<<"$(pgrep -P "$nginx_pid")"; fi
+        sargs=()
+        for spid in "${pids[@]}"; do sargs+=(-p "$spid"); done
+        strace -c -f -o "$out/strace-$key-$s.txt" "${sargs[@]}" 2>/dev/null &
+        local strace_pid=$!
+        sleep 1 # attached before the first request
+        res=$(wrk_run "$s" "$port" "$c" "$dur" "$path" "$hdr")
+        sleep 0.5 # the closes after wrk stops are part of the cost
+        kill -INT "$strace_pid" 2>/dev/null || true
+        wait "$strace_pid" 2>/dev/null || true
+        read -r req _ <<<"$res"
+        ((req > 0)) || die "$label: $s completed no requests under strace"
+        # strace -c rows: % time, seconds, usecs/call, calls, [errors], syscall
+        awk -v label="$label" -v key="$key" -v s="$s" -v req="$req" -v tsv="$out/syscalls.tsv" '
+            NF >= 5 && $1 ~ /^[0-9.]+$/ && $NF != "total" && $4 ~ /^[0-9]+$/ {
+                calls[$NF] = $4; errs[$NF] = (NF == 6 ? $5 : 0); total += $4
+                n++; names[n] = $NF
+            }
+            END {
+                line = ""
+                # most frequent first
+                for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+                    if (calls[names[j]] > calls[names[i]]) { t = names[i]; names[i] = names[j]; names[j] = t }
+                for (i = 1; i <= n; i++) {
+                    k = names[i]; pr = calls[k] / req
+                    if (pr < 0.005) continue
+                    e = (errs[k] > 0 ? sprintf(" (%.2f failed)", errs[k] / req) : "")
+                    line = line sprintf("%s %.2f%s, ", k, pr, e)
+                    printf "%s\t%s\t%s\t%.3f\t%.3f\n", key, s, k, pr, errs[k] / req >> tsv
+                }
+                sub(/, $/, "", line)
+                printf "%-22s %-7s %6.2f /req  %s\n", label, s, total / req, line
+                printf "%s\t%s\ttotal\t%.3f\t\n", key, s, total / req >> tsv
+            }' "$out/strace-$key-$s.txt" | tee -a "$out/summary.txt"
+    done
+}
+
+if ((syscalls)); then
+    printf 'row\tserver\tsyscall\tcalls_per_req\tfailed_per_req\n' >"$out/syscalls.tsv"
+    echo "system calls per request (strace -c -f on the server during ${dur}s of wrk per row; requests as wrk counted)" |
+        tee -a "$out/summary.txt"
+    if want_row 1k; then sys_row "1 KiB keep-alive" 1k_keepalive "$conns" /1k.bin "" ""; fi
+    if want_row 64k; then sys_row "64 KiB keep-alive" 64k_keepalive "$conns" /64k.bin "" ""; fi
+    if want_row 10m; then sys_row "10 MiB keep-alive" 10m_keepalive "$conns_big" /10m.bin "" ""; fi
+    if want_row 304; then
+        sys_row "304 If-None-Match" 304_revalidate "$conns" /1k.bin "If-None-Match: $l_etag" "If-None-Match: $n_etag"
+    fi
+    if want_row close; then
+        sys_row "1 KiB conn per req" 1k_close "$conns" /1k.bin "Connection: close" "Connection: close"
+    fi
+    echo "files: $out/{summary.txt,syscalls.tsv,strace-*.txt}" | tee -a "$out/summary.txt"
+    exit 0
+fi
 
 # Idle memory first, on fresh servers (after the few requests of the checks
 # above), so memory freed by the load rows cannot hide per-connection cost.
