@@ -5,8 +5,8 @@
  * access log.  The connections live in one epoll set of the worker's own
  * (epfd), which the loop watches with a single uv_poll_t: per connection,
  * one epoll_ctl to register and none to close, instead of a libuv handle
- * each (uv_poll_init_socket's probe ADD + DEL and FIONBIO, DEL on stop).  The main thread talks to a worker only through worker_post
- * (uv_async), so no lock is taken on the request path.
+ * each (uv_poll_init_socket's probe ADD + DEL and FIONBIO, DEL on stop).  The main thread talks to
+ * a worker only through worker_post (uv_async), so no lock is taken on the request path.
  */
 #ifndef LABNET_HTTPD_WORKER_H
 #define LABNET_HTTPD_WORKER_H
