@@ -72,16 +72,40 @@ static void conn_close(struct conn *c)
     c->w->dead = c;
 }
 
+/* A response for the next request: the worker's spare one when it has it
+ * (a response is some 7 KiB, which malloc serves slowly), else the heap.
+ * Idle connections hold none.  NULL when out of memory. */
+static struct httpd_resp *resp_get(struct worker *w)
+{
+    struct httpd_resp *r = w->spare_resp;
+    if (r) {
+        w->spare_resp = NULL;
+        return r;
+    }
+    r = malloc(sizeof(*r));
+    if (r)
+        resp_init(r);
+    return r;
+}
+
+/* Releases r's file and memory and keeps r as the spare, or frees it. */
+static void resp_put(struct worker *w, struct httpd_resp *r)
+{
+    resp_reset(r);
+    if (!w->spare_resp)
+        w->spare_resp = r;
+    else
+        free(r);
+}
+
 /* Frees the connections closed since the last call. */
 static void conn_reap(struct worker *w)
 {
     while (w->dead) {
         struct conn *c = w->dead;
         w->dead = c->dead_next;
-        if (c->resp) {
-            resp_reset(c->resp);
-            free(c->resp);
-        }
+        if (c->resp)
+            resp_put(w, c->resp);
         free(c->rbuf);
         if (c->next)
             c->next->pprev = c->pprev;
@@ -146,8 +170,7 @@ static void conn_finish(struct conn *c)
     c->w->served++;
     c->n_requests++;
     bool close_now = c->close_after || c->resp->close;
-    resp_reset(c->resp);
-    free(c->resp);
+    resp_put(c->w, c->resp);
     c->resp = NULL;
     if (close_now) {
         /* RFC 9112 9.6: a client that sent "close" sends no further
@@ -300,19 +323,18 @@ static void conn_process(struct conn *c)
         }
         if (c->rlen == 0)
             return;
-        c->resp = malloc(sizeof(*c->resp));
+        c->resp = resp_get(c->w);
         if (!c->resp) {
             conn_close(c);
             return;
         }
-        resp_init(c->resp);
         struct handler_ctx ctx;
         make_ctx(c, &ctx);
         struct handler_info info;
         memset(&info, 0, sizeof(info));
         int rc = handler_request(&ctx, c->rbuf, c->rlen, &c->req, c->resp, &info);
         if (rc == -EAGAIN) {
-            free(c->resp);
+            resp_put(c->w, c->resp);
             c->resp = NULL;
             return;
         }

@@ -12,6 +12,7 @@
 #include "common/http_date.h"
 #include "httpd/conn.h"
 #include "httpd/filecache.h"
+#include "httpd/resp.h"
 
 #define ACCEPT_PER_WAKE 64
 #define EMFILE_PAUSE_MS 100
@@ -320,6 +321,8 @@ void worker_join(struct worker *w)
     if (w->epfd >= 0)
         close(w->epfd);
     w->epfd = -1;
+    free(w->spare_resp); /* reset when it was put back: holds no file */
+    w->spare_resp = NULL;
     caches_free(w);
     struct httpd_conf *p = atomic_exchange(&w->pending, NULL);
     if (p)

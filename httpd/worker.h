@@ -21,6 +21,7 @@
 #include "httpd/conf.h"
 
 struct conn;
+struct httpd_resp;
 
 struct worker_listener {
     uv_poll_t poll;
@@ -50,8 +51,9 @@ struct worker {
     /* Open files and their stat, one cache per document root: [0] the
      * [server] root, [1 + i] vhost i. */
     struct filecache *fc[1 + HTTPD_MAX_VHOSTS];
-    struct conn *conns; /* all open connections (doubly linked) */
-    struct conn *dead;  /* closed, to be freed after the current callback */
+    struct conn *conns;            /* all open connections (doubly linked) */
+    struct conn *dead;             /* closed, to be freed after the current callback */
+    struct httpd_resp *spare_resp; /* one response kept for reuse (conn.c) */
     uint64_t n_conns;
     uint64_t now_ms;   /* uv_now at the last sweep, for logs */
     char date[40];     /* current IMF-fixdate, refreshed each second */
