@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -24,6 +25,9 @@
 #define SENDFILE_CHUNK    (2u << 20)
 #define LINGER_MS         2000
 #define LINGER_MAX        (64u << 10)
+/* Events taken per epoll_wait, and batches per conn_run. */
+#define RUN_EVENTS 64
+#define RUN_ROUNDS 4
 
 static void conn_process(struct conn *c);
 static void conn_close(struct conn *c);
@@ -38,46 +42,78 @@ static size_t head_limit(const struct conn *c)
     return (size_t)(c->conf->max_request_line + c->conf->max_header_size);
 }
 
-static void set_events(struct conn *c, int events);
-
-static void on_poll(uv_poll_t *p, int status, int events);
-
-static void set_events(struct conn *c, int events)
+/* Changes what the worker's epoll set watches for c: one epoll_ctl, and
+ * only when the interest really changes (level-triggered, so what is
+ * already pending is reported at the next epoll_wait). */
+static void set_events(struct conn *c, uint32_t events)
 {
     if (c->closing || events == c->events)
         return;
-    c->events = events;
-    int rc = uv_poll_start(&c->poll, events, on_poll);
-    if (rc != 0) {
-        log_warn("poll on connection failed: %s", uv_strerror(rc));
+    struct epoll_event ev = {.events = events, .data.ptr = c};
+    if (epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, c->fd, &ev) != 0) {
+        log_warn("epoll_ctl on a connection failed: %s", strerror(errno));
         conn_close(c);
+        return;
     }
+    c->events = events;
 }
 
-static void on_closed(uv_handle_t *h)
-{
-    struct conn *c = h->data;
-    close(c->fd);
-    if (c->resp) {
-        resp_reset(c->resp);
-        free(c->resp);
-    }
-    free(c->rbuf);
-    if (c->next)
-        c->next->pprev = c->pprev;
-    *c->pprev = c->next;
-    struct worker *w = c->w;
-    httpd_conf_release(c->conf);
-    free(c);
-    worker_conn_closed(w);
-}
-
+/* Closes the socket at once (which also takes it out of the epoll set: the
+ * worker never dups it) and queues c to be freed by conn_reap, after the
+ * callback that closed it has finished with it. */
 static void conn_close(struct conn *c)
 {
     if (c->closing)
         return;
     c->closing = true;
-    uv_close((uv_handle_t *)&c->poll, on_closed);
+    close(c->fd);
+    c->fd = -1;
+    c->dead_next = c->w->dead;
+    c->w->dead = c;
+}
+
+/* A response for the next request: the worker's spare one when it has it
+ * (a response is some 7 KiB, which malloc serves slowly), else the heap.
+ * Idle connections hold none.  NULL when out of memory. */
+static struct httpd_resp *resp_get(struct worker *w)
+{
+    struct httpd_resp *r = w->spare_resp;
+    if (r) {
+        w->spare_resp = NULL;
+        return r;
+    }
+    r = malloc(sizeof(*r));
+    if (r)
+        resp_init(r);
+    return r;
+}
+
+/* Releases r's file and memory and keeps r as the spare, or frees it. */
+static void resp_put(struct worker *w, struct httpd_resp *r)
+{
+    resp_reset(r);
+    if (!w->spare_resp)
+        w->spare_resp = r;
+    else
+        free(r);
+}
+
+/* Frees the connections closed since the last call. */
+static void conn_reap(struct worker *w)
+{
+    while (w->dead) {
+        struct conn *c = w->dead;
+        w->dead = c->dead_next;
+        if (c->resp)
+            resp_put(w, c->resp);
+        free(c->rbuf);
+        if (c->next)
+            c->next->pprev = c->pprev;
+        *c->pprev = c->next;
+        httpd_conf_release(c->conf);
+        free(c);
+        worker_conn_closed(w);
+    }
 }
 
 /* Drops n consumed bytes from the front of the read buffer; frees it when
@@ -105,7 +141,7 @@ static void conn_linger(struct conn *c)
     free(c->rbuf);
     c->rbuf = NULL;
     c->rlen = c->rcap = 0;
-    set_events(c, UV_READABLE);
+    set_events(c, EPOLLIN);
 }
 
 static void access_log(struct conn *c)
@@ -134,17 +170,24 @@ static void conn_finish(struct conn *c)
     c->w->served++;
     c->n_requests++;
     bool close_now = c->close_after || c->resp->close;
-    resp_reset(c->resp);
-    free(c->resp);
+    resp_put(c->w, c->resp);
     c->resp = NULL;
     if (close_now) {
-        conn_linger(c);
+        /* RFC 9112 9.6: a client that sent "close" sends no further
+         * request, so with its request read in full and the socket drained
+         * there is nothing to wait for: closing now sends our response and
+         * then FIN.  Otherwise (we chose to close, or bytes may follow)
+         * linger, or the kernel would answer unread input with RST. */
+        if (c->close_direct && c->state == CONN_READ && c->rlen == 0 && c->drained)
+            conn_close(c);
+        else
+            conn_linger(c);
         return;
     }
     c->state = CONN_READ;
     c->req_start_ms = loop_now(c);
     c->deadline_ms = c->req_start_ms + c->conf->keepalive_timeout_ms;
-    set_events(c, UV_READABLE);
+    set_events(c, EPOLLIN);
 }
 
 /* Sends as much of the response as the socket takes.  Returns 1 when all
@@ -230,13 +273,24 @@ static void conn_respond(struct conn *c)
     c->head_done = 0;
     c->seg = 0;
     c->seg_done = 0;
+    /* Nagle would hold the last segment of a response back until the
+     * client acknowledges the ones before it, stalling the next request on
+     * a kept-alive connection (the head itself is corked with MSG_MORE).
+     * A connection that closes after its first response needs no option:
+     * close and shutdown push what is queued at once. */
+    if (!c->nodelay && !c->resp->close) {
+        int one = 1;
+        setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c->nodelay = true;
+    }
     int rc = conn_send(c);
     if (rc < 0) {
         conn_close(c);
     } else if (rc == 0) {
         c->state = CONN_WRITE;
         c->deadline_ms = loop_now(c) + c->conf->send_timeout_ms;
-        set_events(c, UV_WRITABLE);
+        c->drained = false; /* unread input may arrive meanwhile */
+        set_events(c, EPOLLOUT);
     } else {
         conn_finish(c);
     }
@@ -269,23 +323,24 @@ static void conn_process(struct conn *c)
         }
         if (c->rlen == 0)
             return;
-        c->resp = malloc(sizeof(*c->resp));
+        c->resp = resp_get(c->w);
         if (!c->resp) {
             conn_close(c);
             return;
         }
-        resp_init(c->resp);
         struct handler_ctx ctx;
         make_ctx(c, &ctx);
         struct handler_info info;
         memset(&info, 0, sizeof(info));
         int rc = handler_request(&ctx, c->rbuf, c->rlen, &c->req, c->resp, &info);
         if (rc == -EAGAIN) {
-            free(c->resp);
+            resp_put(c->w, c->resp);
             c->resp = NULL;
             return;
         }
+        bool client_close = !c->req.keep_alive;
         http_req_init(&c->req); /* the next request starts afresh */
+        c->close_direct = false;
         if (rc == 0) {
             /* Refused head: the error response closes; nothing after it
              * can be trusted to be a request boundary. */
@@ -296,12 +351,14 @@ static void conn_process(struct conn *c)
             /* The handler decided (and said so in the head). */
             c->close_after = c->resp->close;
             c->discard_left = c->close_after ? 0 : info.body_len;
+            /* The client asked to close (not our choice) and sent no body. */
+            c->close_direct = client_close && info.body_len == 0 && !info.body_chunked;
         }
         conn_respond(c);
     }
     /* More pipelined requests wait: let other connections run first. */
     if (c->state == CONN_READ && c->rlen > 0 && !c->closing)
-        set_events(c, UV_READABLE | UV_WRITABLE);
+        set_events(c, EPOLLIN | EPOLLOUT);
 }
 
 static void conn_on_readable(struct conn *c)
@@ -344,6 +401,7 @@ static void conn_on_readable(struct conn *c)
             c->rcap = ncap;
         }
         size_t room = c->rcap - c->rlen;
+        c->drained = false;
         ssize_t n = recv(c->fd, c->rbuf + c->rlen, room, 0);
         if (n > 0) {
             if (c->rlen == 0) {
@@ -355,11 +413,17 @@ static void conn_on_readable(struct conn *c)
             /* A short read drained the socket: a second recv would only
              * say EAGAIN.  The poll is level-triggered, so more data (or
              * EOF) wakes us again. */
-            if ((size_t)n < room)
+            if ((size_t)n < room) {
+                c->drained = true;
                 break;
+            }
             continue;
         }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        if (n < 0 && errno == EAGAIN) {
+            c->drained = true;
+            break;
+        }
+        if (n < 0 && errno == EINTR)
             break;
         /* EOF (or reset) from the client: nothing more to answer. */
         conn_close(c);
@@ -368,16 +432,15 @@ static void conn_on_readable(struct conn *c)
     conn_process(c);
 }
 
-static void on_poll(uv_poll_t *p, int status, int events)
+/* One readiness report for c.  Errors and hang-ups count as both readable
+ * and writable: the next recv or send reports them. */
+static void conn_on_event(struct conn *c, uint32_t ev)
 {
-    struct conn *c = p->data;
     if (c->closing)
         return;
-    if (status < 0) {
-        conn_close(c);
-        return;
-    }
-    if (c->state == CONN_WRITE && (events & UV_WRITABLE)) {
+    bool readable = ev & (EPOLLIN | EPOLLERR | EPOLLHUP);
+    bool writable = ev & (EPOLLOUT | EPOLLERR | EPOLLHUP);
+    if (c->state == CONN_WRITE && writable) {
         int rc = conn_send(c);
         if (rc < 0) {
             conn_close(c);
@@ -392,14 +455,30 @@ static void on_poll(uv_poll_t *p, int status, int events)
             conn_process(c);
         return;
     }
-    if (c->state == CONN_READ && (events & UV_WRITABLE) && !(events & UV_READABLE)) {
-        /* Deferred pipelined requests (see conn_process). */
-        set_events(c, UV_READABLE);
+    if (c->state == CONN_READ && writable && !readable) {
+        /* Deferred pipelined requests (see conn_process); the socket was
+         * not read in this turn, so it may hold more. */
+        c->drained = false;
+        set_events(c, EPOLLIN);
         conn_process(c);
         return;
     }
-    if (events & UV_READABLE)
+    if (readable && c->state != CONN_WRITE)
         conn_on_readable(c);
+}
+
+void conn_run(struct worker *w)
+{
+    struct epoll_event evs[RUN_EVENTS];
+    for (int round = 0; round < RUN_ROUNDS; round++) {
+        int n = epoll_wait(w->epfd, evs, RUN_EVENTS, 0);
+        for (int i = 0; i < n; i++)
+            conn_on_event(evs[i].data.ptr, evs[i].events);
+        /* A short batch emptied the ready list (EINTR: the loop comes back). */
+        if (n < RUN_EVENTS)
+            break;
+    }
+    conn_reap(w);
 }
 
 int conn_accept(struct worker *w, int fd, const struct net_addr *peer)
@@ -409,17 +488,17 @@ int conn_accept(struct worker *w, int fd, const struct net_addr *peer)
         close(fd);
         return -ENOMEM;
     }
-    int one = 1;
-    /* Responses are written whole (MSG_MORE covers head + body), so Nagle
-     * would only delay the last packet. */
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    int rc = uv_poll_init_socket(&w->loop, &c->poll, fd);
-    if (rc != 0) {
+    /* Level-triggered: a read that stops early (buffer limit, pipelining
+     * budget) is simply reported again, and a short read may stop without
+     * a second recv to see EAGAIN. */
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        int err = -errno;
         free(c);
         close(fd);
-        return rc;
+        return err;
     }
-    c->poll.data = c;
+    c->events = EPOLLIN;
     c->w = w;
     c->conf = httpd_conf_retain(w->conf);
     c->fd = fd;
@@ -435,7 +514,6 @@ int conn_accept(struct worker *w, int fd, const struct net_addr *peer)
         w->conns->pprev = &c->next;
     w->conns = c;
     w->n_conns++;
-    set_events(c, UV_READABLE);
     return 0;
 }
 
@@ -447,6 +525,7 @@ void conn_sweep(struct worker *w, uint64_t now_ms)
             conn_close(c);
         }
     }
+    conn_reap(w);
 }
 
 void conn_stop_all(struct worker *w)
@@ -459,4 +538,5 @@ void conn_stop_all(struct worker *w)
         else
             c->close_after = true;
     }
+    conn_reap(w);
 }

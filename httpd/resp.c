@@ -19,8 +19,9 @@ void resp_init(struct httpd_resp *r)
     r->body_len = 0;
     r->visitor[0] = '\0';
     r->extra_hdrs[0] = '\0';
-    snprintf(r->log_request, sizeof(r->log_request), "\"-\"");
-    snprintf(r->log_tail, sizeof(r->log_tail), "\"-\" \"-\"");
+    /* Constant copies, not snprintf: this runs for every request. */
+    memcpy(r->log_request, "\"-\"", sizeof("\"-\""));
+    memcpy(r->log_tail, "\"-\" \"-\"", sizeof("\"-\" \"-\""));
 }
 
 void resp_take_file(struct httpd_resp *r, int fd, struct fc_entry *ref)

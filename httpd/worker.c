@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "common/http_date.h"
 #include "httpd/conn.h"
 #include "httpd/filecache.h"
+#include "httpd/resp.h"
 
 #define ACCEPT_PER_WAKE 64
 #define EMFILE_PAUSE_MS 100
@@ -122,6 +124,7 @@ static void on_accept(uv_poll_t *p, int status, int events)
     struct worker *w = l->w;
     if (status < 0 || w->stopping)
         return;
+    int accepted = 0;
     for (int i = 0; i < ACCEPT_PER_WAKE; i++) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
@@ -136,7 +139,7 @@ static void on_accept(uv_poll_t *p, int status, int events)
                 l->paused = true;
                 uv_timer_start(&w->resume, on_resume, EMFILE_PAUSE_MS, 0);
             }
-            return; /* EAGAIN, or a connection that died in the queue */
+            break; /* EAGAIN, or a connection that died in the queue */
         }
         if (atomic_load_explicit(&total_conns, memory_order_relaxed) >= w->conf->max_connections) {
             uint32_t dropped = 0;
@@ -152,9 +155,25 @@ static void on_accept(uv_poll_t *p, int status, int events)
             close(fd);
             continue;
         }
-        if (conn_accept(w, fd, &peer) == 0)
+        if (conn_accept(w, fd, &peer) == 0) {
             atomic_fetch_add_explicit(&total_conns, 1, memory_order_relaxed);
+            accepted++;
+        }
     }
+    /* A client usually sends its request right after connecting, so it is
+     * often there already: one epoll_wait now serves the new connections
+     * without another turn of the loop. */
+    if (accepted)
+        conn_run(w);
+}
+
+static void on_conns(uv_poll_t *p, int status, int events)
+{
+    (void)events;
+    struct worker *w = p->data;
+    if (status < 0)
+        log_warn("poll on the connections' epoll set: %s", uv_strerror(status));
+    conn_run(w);
 }
 
 static void on_sweep(uv_timer_t *t)
@@ -193,6 +212,7 @@ static void worker_maybe_done(struct worker *w)
     if (!w->stopping || w->n_conns > 0)
         return;
     if (!uv_is_closing((uv_handle_t *)&w->async)) {
+        uv_close((uv_handle_t *)&w->conns_poll, NULL);
         uv_close((uv_handle_t *)&w->async, NULL);
         uv_close((uv_handle_t *)&w->sweep, NULL);
         uv_close((uv_handle_t *)&w->resume, NULL);
@@ -211,6 +231,7 @@ int worker_init(struct worker *w, unsigned id, struct httpd_conf *conf, const in
 {
     memset(w, 0, sizeof(*w));
     w->id = id;
+    w->epfd = -1;
     w->conf = httpd_conf_retain(conf);
     w->done_notify = done_notify;
     w->log_fd = -1;
@@ -224,6 +245,12 @@ int worker_init(struct worker *w, unsigned id, struct httpd_conf *conf, const in
     if ((rc = uv_async_init(&w->loop, &w->async, on_async)) != 0)
         return rc;
     w->async.data = w;
+    w->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (w->epfd < 0)
+        return -errno;
+    if ((rc = uv_poll_init(&w->loop, &w->conns_poll, w->epfd)) != 0)
+        return rc;
+    w->conns_poll.data = w;
     uv_timer_init(&w->loop, &w->sweep);
     uv_timer_init(&w->loop, &w->resume);
     w->sweep.data = w;
@@ -248,6 +275,7 @@ static void worker_main(void *arg)
     struct worker *w = arg;
     for (size_t i = 0; i < w->n_listeners; i++)
         uv_poll_start(&w->listeners[i].poll, UV_READABLE, on_accept);
+    uv_poll_start(&w->conns_poll, UV_READABLE, on_conns);
     uv_timer_start(&w->sweep, on_sweep, 1000, 1000);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     if (w->log_fd >= 0) {
@@ -290,6 +318,11 @@ void worker_join(struct worker *w)
     int rc = uv_loop_close(&w->loop);
     if (rc != 0)
         log_warn("worker %u: loop did not close cleanly: %s", w->id, uv_strerror(rc));
+    if (w->epfd >= 0)
+        close(w->epfd);
+    w->epfd = -1;
+    free(w->spare_resp); /* reset when it was put back: holds no file */
+    w->spare_resp = NULL;
     caches_free(w);
     struct httpd_conf *p = atomic_exchange(&w->pending, NULL);
     if (p)

@@ -2,8 +2,11 @@
  * worker: one libuv loop on its own thread, with its own listening socket
  * per address (SO_REUSEPORT, so the kernel spreads connections over the
  * workers), its connections, a sweep timer for timeouts, and a buffered
- * access log.  The main thread talks to a worker only through worker_post
- * (uv_async), so no lock is taken on the request path.
+ * access log.  The connections live in one epoll set of the worker's own
+ * (epfd), which the loop watches with a single uv_poll_t: per connection,
+ * one epoll_ctl to register and none to close, instead of a libuv handle
+ * each (uv_poll_init_socket's probe ADD + DEL and FIONBIO, DEL on stop).  The main thread talks to
+ * a worker only through worker_post (uv_async), so no lock is taken on the request path.
  */
 #ifndef LABNET_HTTPD_WORKER_H
 #define LABNET_HTTPD_WORKER_H
@@ -18,6 +21,7 @@
 #include "httpd/conf.h"
 
 struct conn;
+struct httpd_resp;
 
 struct worker_listener {
     uv_poll_t poll;
@@ -34,6 +38,8 @@ struct worker {
     uv_async_t *done_notify; /* main's handle: "this worker has finished" */
     uv_timer_t sweep;        /* timeouts, Date header, log flush: every 1 s */
     uv_timer_t resume;       /* re-arms accept after EMFILE */
+    int epfd;                /* epoll set of the connections (conn_run) */
+    uv_poll_t conns_poll;    /* the loop's watch on epfd */
     struct worker_listener listeners[HTTPD_MAX_LISTEN];
     size_t n_listeners;
     struct httpd_conf *conf;              /* for new connections */
@@ -45,7 +51,9 @@ struct worker {
     /* Open files and their stat, one cache per document root: [0] the
      * [server] root, [1 + i] vhost i. */
     struct filecache *fc[1 + HTTPD_MAX_VHOSTS];
-    struct conn *conns; /* all open connections (doubly linked) */
+    struct conn *conns;            /* all open connections (doubly linked) */
+    struct conn *dead;             /* closed, to be freed after the current callback */
+    struct httpd_resp *spare_resp; /* one response kept for reuse (conn.c) */
     uint64_t n_conns;
     uint64_t now_ms;   /* uv_now at the last sweep, for logs */
     char date[40];     /* current IMF-fixdate, refreshed each second */

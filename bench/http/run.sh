@@ -22,6 +22,16 @@
 #                 the kernel's RT throttling still leaves others 5% of each CPU
 #   -o DIR        output directory (default build/bench-http/<timestamp>)
 #   -r ROWS       comma list of rows: 1k,64k,10m,304,close,idle (default all)
+#   -S, --syscalls  instead of timing: system calls per request of each
+#                 server during each row's measured runs (deterministic
+#                 where throughput is noisy), counted in the kernel by
+#                 perf stat on the syscall tracepoints, which does not slow
+#                 the servers down; without perf (or tracefs), by strace -c
+#                 -f, which does, so that more events come per epoll_wait
+#   -I, --instructions  instead of timing: user-space instructions per
+#                 request of each server, counted by valgrind's callgrind
+#                 (deterministic, unlike time on a shared machine); both
+#                 servers run under valgrind, nginx with master_process off
 #
 # The binary is $LABNET_HTTPD if set, else the repo's Release build (built
 # here if missing).  nginx and wrk are installed with apt-get if missing.
@@ -35,7 +45,17 @@ repo=$(cd "$here/../.." && pwd)
 
 dur=5 rounds=2 warm=2 workers=1 srv_cpus=0 wrk_cpus=1 wrk_threads=1
 conns=50 conns_big=8 idle_n=2000 alog=0 nice_lvl=0 fifo=0 out="" rows="1k,64k,10m,304,close,idle"
-while getopts "d:R:W:w:s:g:t:c:C:i:an:Fo:r:h" opt; do
+syscalls=0 instr=0
+args=()
+for a in "$@"; do
+    case $a in
+    --syscalls) args+=(-S) ;;
+    --instructions) args+=(-I) ;;
+    *) args+=("$a") ;;
+    esac
+done
+set -- "${args[@]+"${args[@]}"}"
+while getopts "d:R:W:w:s:g:t:c:C:i:an:Fo:r:SIh" opt; do
     case $opt in
     d) dur=$OPTARG ;;
     R) rounds=$OPTARG ;;
@@ -52,6 +72,8 @@ while getopts "d:R:W:w:s:g:t:c:C:i:an:Fo:r:h" opt; do
     F) fifo=1 ;;
     o) out=$OPTARG ;;
     r) rows=$OPTARG ;;
+    S) syscalls=1 ;;
+    I) instr=1 ;;
     *)
         sed -n '2,/^set -e/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
         exit 2
@@ -72,6 +94,8 @@ command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
 command -v taskset >/dev/null 2>&1 || need_pkgs+=(util-linux)
 command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
+if ((syscalls)); then command -v strace >/dev/null 2>&1 || need_pkgs+=(strace); fi
+if ((instr)); then command -v callgrind_control >/dev/null 2>&1 || need_pkgs+=(valgrind); fi
 if ((${#need_pkgs[@]})); then
     log "installing ${need_pkgs[*]}"
     apt-get update -qq
@@ -159,18 +183,70 @@ nport=$(free_port)
 while [[ $nport == "$lport" ]]; do nport=$(free_port); done
 
 # ---- labnet-httpd ----
-if ((alog)); then l_alog=$tmp/labnet-access.log; else l_alog=off; fi
+# Access log off: no access-log key at all (off is the default).  The
+# config loader resolves "access-log = off" against the config's directory
+# before comparing it with "off", so that line would log to $tmp/off.
+l_alog=""
+if ((alog)); then l_alog="access-log = $tmp/labnet-access.log"; fi
 cat >"$tmp/labnet.ini" <<EOF
 [server]
 listen = 127.0.0.1:$lport
 root = $root
 workers = $workers
-access-log = $l_alog
+$l_alog
 max-connections = 10240
 keepalive-timeout = 75s
 max-keepalive-requests = 10000
 EOF
-"${sched[@]}" taskset -c "$srv_cpus" "$httpd" -f -c "$tmp/labnet.ini" >"$out/labnet.log" 2>&1 &
+# -I: both servers under callgrind, counting from zero at each row.
+vg=()
+master=on
+vg_env=()
+if ((instr)); then
+    vg=(valgrind --tool=callgrind --collect-atstart=yes --compress-strings=no --compress-pos=no
+        --callgrind-out-file="$out/cg-%p")
+    master=off
+    # valgrind 3.19 does not know openat2 (ENOSYS), which labnet-httpd's
+    # file cache opens files with.  For counting only, a preloaded shim
+    # turns it into openat with the same flags (the generated docroot has
+    # no links to escape through); once per file and cache period, so it
+    # does not move the per-request figures.
+    cat >"$tmp/openat2-shim.c" <<'SHIM'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+long syscall(long n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    long a[6];
+    for (int i = 0; i < 6; i++)
+        a[i] = va_arg(ap, long);
+    va_end(ap);
+    if (n == SYS_openat2) {
+        const struct open_how *how = (const struct open_how *)a[2];
+        return openat((int)a[0], (const char *)a[1], (int)how->flags, (int)how->mode);
+    }
+    long r;
+    __asm__ volatile("mov %5, %%r10\n\tmov %6, %%r8\n\tmov %7, %%r9\n\tsyscall"
+                     : "=a"(r)
+                     : "a"(n), "D"(a[0]), "S"(a[1]), "d"(a[2]), "r"(a[3]), "r"(a[4]), "r"(a[5])
+                     : "rcx", "r11", "r10", "r8", "r9", "memory");
+    if (r < 0 && r > -4096) {
+        errno = (int)-r;
+        return -1;
+    }
+    return r;
+}
+SHIM
+    cc -shared -fPIC -O2 -o "$tmp/openat2-shim.so" "$tmp/openat2-shim.c" || die "cannot build the openat2 shim"
+    vg_env=(env "LD_PRELOAD=$tmp/openat2-shim.so")
+fi
+"${sched[@]}" taskset -c "$srv_cpus" "${vg_env[@]}" "${vg[@]}" "$httpd" -f -c "$tmp/labnet.ini" >"$out/labnet.log" 2>&1 &
 labnet_pid=$!
 
 # ---- nginx: a tuned static-file setup, own prefix, nothing system-wide ----
@@ -178,7 +254,7 @@ mkdir -p "$tmp/nginx/logs" "$tmp/nginx/tmp"
 if ((alog)); then n_alog="access_log $tmp/nginx-access.log combined;"; else n_alog="access_log off;"; fi
 cat >"$tmp/nginx/nginx.conf" <<EOF
 daemon off;
-master_process on;
+master_process $master;
 worker_processes $workers;
 worker_rlimit_nofile $(ulimit -n);
 pid $tmp/nginx/nginx.pid;
@@ -212,12 +288,12 @@ http {
     }
 }
 EOF
-"${sched[@]}" taskset -c "$srv_cpus" "$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/logs/error.log" \
+"${sched[@]}" taskset -c "$srv_cpus" "${vg[@]}" "$NGINX" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/logs/error.log" \
     >"$out/nginx.log" 2>&1 &
 nginx_pid=$!
 
 wait_up() { # wait_up PORT NAME PID
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do
         kill -0 "$3" 2>/dev/null || { cat "$out/$2.log" >&2; die "$2 exited at startup"; }
         curl -s -o /dev/null "http://127.0.0.1:$1/1k.bin" && return 0
         sleep 0.1
@@ -238,7 +314,9 @@ server_pids() {
     fi
 }
 nginx_workers=$(server_pids nginx | wc -w)
-((nginx_workers == workers + 1)) || die "expected nginx master + $workers workers, found $nginx_workers processes"
+if ((!instr)); then
+    ((nginx_workers == workers + 1)) || die "expected nginx master + $workers workers, found $nginx_workers processes"
+fi
 
 cpu_ticks() { # cpu_ticks PID...: utime+stime summed, in clock ticks
     local pid sum=0 f
@@ -320,11 +398,13 @@ wrk_run() {
 printf 'row\tlabnet_rps\tnginx_rps\trps_ratio\tlabnet_cpu_us_per_req\tnginx_cpu_us_per_req\tcpu_ratio\tlabnet_srv_cpu_pct\tnginx_srv_cpu_pct\twrk_cpu_pct_vs_labnet\twrk_cpu_pct_vs_nginx\tlabnet_bytes_per_req\tnginx_bytes_per_req\tlabnet_errors\tnginx_errors\tlabnet_p99_ms\tnginx_p99_ms\n' >"$out/results.tsv"
 # shellcheck disable=SC2059 # one format for the header and the rows
 fmt='%-22s %12s %12s %6s %14s %14s %6s %11s %11s\n'
-# shellcheck disable=SC2059
-printf "$fmt" row "labnet req/s" "nginx req/s" ratio "labnet µs/req" "nginx µs/req" ratio "srv CPU%" "wrk CPU%" |
-    tee -a "$out/summary.txt"
-# shellcheck disable=SC2059
-printf "$fmt" "" "" "" "" "" "" "" "labnet/ngx" "labnet/ngx" | tee -a "$out/summary.txt"
+if ((!syscalls && !instr)); then
+    # shellcheck disable=SC2059
+    printf "$fmt" row "labnet req/s" "nginx req/s" ratio "labnet µs/req" "nginx µs/req" ratio "srv CPU%" "wrk CPU%" |
+        tee -a "$out/summary.txt"
+    # shellcheck disable=SC2059
+    printf "$fmt" "" "" "" "" "" "" "" "labnet/ngx" "labnet/ngx" | tee -a "$out/summary.txt"
+fi
 problems=()
 
 # bench_row LABEL KEY CONNS PATH MIN_BYTES MAX_BYTES HEADER_LABNET HEADER_NGINX
@@ -381,6 +461,161 @@ bench_row() {
 }
 
 want_row() { [[ ",$rows," == *",$1,"* ]]; }
+
+# ---- --syscalls: system calls per request, per server, per row ----
+# sys_row LABEL KEY CONNS PATH HEADER_LABNET HEADER_NGINX
+sys_row() {
+    local label=$1 key=$2 c=$3 path=$4 hl=$5 hn=$6 s port hdr spid res req
+    local -a pids sargs pev
+    for s in labnet nginx; do
+        port=$lport hdr=$hl
+        [[ $s == nginx ]] && port=$nport hdr=$hn
+        if ((warm > 0)); then wrk_run "$s" "$port" "$c" "$warm" "$path" "$hdr" >/dev/null; fi
+        alive
+        # labnet: its one process, all threads (-f with -p attaches every
+        # thread); nginx: its workers (the master does nothing per request).
+        if [[ $s == labnet ]]; then pids=("$labnet_pid"); else read -ra pids <<<"$(pgrep -P "$nginx_pid")"; fi
+        sargs=()
+        for spid in "${pids[@]}"; do sargs+=(-p "$spid"); done
+        if ((use_perf)); then
+            pev=(-e raw_syscalls:sys_enter)
+            local sc
+            for sc in "${perf_calls[@]}"; do
+                pev+=(-e "syscalls:sys_enter_$sc")
+                pev+=(-e "syscalls:sys_exit_$sc" --filter 'ret < 0')
+            done
+            perf stat -x, -o "$out/perf-$key-$s.txt" "${pev[@]}" -p "$(
+                IFS=,
+                echo "${pids[*]}"
+            )" 2>/dev/null &
+        else
+            strace -c -f -o "$out/strace-$key-$s.txt" "${sargs[@]}" 2>/dev/null &
+        fi
+        local strace_pid=$!
+        sleep 1 # attached before the first request
+        res=$(wrk_run "$s" "$port" "$c" "$dur" "$path" "$hdr")
+        sleep 0.5 # the closes after wrk stops are part of the cost
+        kill -INT "$strace_pid" 2>/dev/null || true
+        wait "$strace_pid" 2>/dev/null || true
+        read -r req _ <<<"$res"
+        ((req > 0)) || die "$label: $s completed no requests while counting"
+        if ((use_perf)); then
+            # CSV: count,unit,event,...; sys_exit_X counts the failed calls.
+            awk -F, '$1 ~ /^[0-9]+$/ {
+                n = $3; sub(/^syscalls:sys_/, "", n)
+                if (n == "raw_syscalls:sys_enter") total = $1
+                else if (n ~ /^enter_/) { sub(/^enter_/, "", n); calls[n] = $1 }
+                else { sub(/^exit_/, "", n); errs[n] = $1 }
+            }
+            END {
+                print "% time     seconds  usecs/call     calls    errors syscall"
+                for (k in calls) if (calls[k] > 0) printf "0 0 0 %d %d %s\n", calls[k], errs[k] + 0, k
+                printf "0 0 0 %d %d other\n", total - sum(), 0
+            }
+            function sum(   k, t) { for (k in calls) t += calls[k]; return t }' \
+                "$out/perf-$key-$s.txt" >"$out/strace-$key-$s.txt"
+        fi
+        # strace -c rows: % time, seconds, usecs/call, calls, [errors], syscall
+        awk -v label="$label" -v key="$key" -v s="$s" -v req="$req" -v tsv="$out/syscalls.tsv" '
+            NF >= 5 && $1 ~ /^[0-9.]+$/ && $NF != "total" && $4 ~ /^[0-9]+$/ {
+                calls[$NF] = $4; errs[$NF] = (NF == 6 ? $5 : 0); total += $4
+                n++; names[n] = $NF
+            }
+            END {
+                line = ""
+                # most frequent first
+                for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+                    if (calls[names[j]] > calls[names[i]]) { t = names[i]; names[i] = names[j]; names[j] = t }
+                for (i = 1; i <= n; i++) {
+                    k = names[i]; pr = calls[k] / req
+                    if (pr < 0.005) continue
+                    e = (errs[k] > 0 ? sprintf(" (%.2f failed)", errs[k] / req) : "")
+                    line = line sprintf("%s %.2f%s, ", k, pr, e)
+                    printf "%s\t%s\t%s\t%.3f\t%.3f\n", key, s, k, pr, errs[k] / req >> tsv
+                }
+                sub(/, $/, "", line)
+                printf "%-22s %-7s %6.2f /req  %s\n", label, s, total / req, line
+                printf "%s\t%s\ttotal\t%.3f\t\n", key, s, total / req >> tsv
+            }' "$out/strace-$key-$s.txt" | tee -a "$out/summary.txt"
+    done
+}
+
+# ---- --instructions: callgrind's instruction count per request ----
+# ins_row LABEL KEY CONNS PATH HEADER_LABNET HEADER_NGINX
+ins_row() {
+    local label=$1 key=$2 c=$3 path=$4 hl=$5 hn=$6 s port hdr pid res req ir line=""
+    for s in labnet nginx; do
+        port=$lport hdr=$hl pid=$labnet_pid
+        [[ $s == nginx ]] && port=$nport hdr=$hn pid=$nginx_pid
+        if ((warm > 0)); then wrk_run "$s" "$port" "$c" "$warm" "$path" "$hdr" >/dev/null; fi
+        alive
+        callgrind_control -z "$pid" >/dev/null 2>&1
+        res=$(wrk_run "$s" "$port" "$c" "$dur" "$path" "$hdr")
+        sleep 1 # the closes after wrk stops are part of the cost
+        rm -f "$out/cg-$pid".*
+        callgrind_control --dump "$pid" >/dev/null 2>&1
+        read -r req _ <<<"$res"
+        ((req > 0)) || die "$label: $s completed no requests under callgrind"
+        # Each thread's dump has "totals: Ir"; sum them.
+        ir=$(cat "$out/cg-$pid".* 2>/dev/null | awk '/^totals:/ { s += $2 } END { print s + 0 }')
+        ((ir > 0)) || die "$label: no callgrind dump from $s"
+        local f
+        for f in "$out/cg-$pid".*; do mv "$f" "$out/callgrind-$s-$key.${f##*.}"; done
+        line+=$(awk -v s="$s" -v ir="$ir" -v req="$req" 'BEGIN { printf "%s %.0f instr/req (%d req)   ", s, ir / req, req }')
+        printf '%s\t%s\t%d\t%d\t%.0f\n' "$key" "$s" "$ir" "$req" "$(awk -v a="$ir" -v b="$req" 'BEGIN { print a / b }')" \
+            >>"$out/instructions.tsv"
+    done
+    printf '%-22s %s\n' "$label" "$line" | tee -a "$out/summary.txt"
+}
+
+if ((instr)); then
+    printf 'row\tserver\tinstructions\trequests\tinstructions_per_req\n' >"$out/instructions.tsv"
+    echo "user-space instructions per request (callgrind, ${dur}s of wrk per row; requests as wrk counted)" |
+        tee -a "$out/summary.txt"
+    if want_row 1k; then ins_row "1 KiB keep-alive" 1k_keepalive "$conns" /1k.bin "" ""; fi
+    if want_row 64k; then ins_row "64 KiB keep-alive" 64k_keepalive "$conns" /64k.bin "" ""; fi
+    if want_row 10m; then ins_row "10 MiB keep-alive" 10m_keepalive "$conns_big" /10m.bin "" ""; fi
+    if want_row 304; then
+        ins_row "304 If-None-Match" 304_revalidate "$conns" /1k.bin "If-None-Match: $l_etag" "If-None-Match: $n_etag"
+    fi
+    if want_row close; then
+        ins_row "1 KiB conn per req" 1k_close "$conns" /1k.bin "Connection: close" "Connection: close"
+    fi
+    echo "files: $out/{summary.txt,instructions.tsv,callgrind-*}" | tee -a "$out/summary.txt"
+    exit 0
+fi
+
+if ((syscalls)); then
+    # The calls either server makes on these rows; the rest shows as "other".
+    perf_calls=(accept4 epoll_ctl epoll_wait recvfrom read sendmsg writev sendfile64 close shutdown
+        setsockopt ioctl openat2 openat newfstatat write)
+    use_perf=0
+    if command -v perf >/dev/null 2>&1 &&
+        perf stat -e raw_syscalls:sys_enter -e syscalls:sys_enter_epoll_wait true >/dev/null 2>&1; then
+        use_perf=1
+        tp=/sys/kernel/tracing/events/syscalls
+        [[ -d $tp ]] || tp=/sys/kernel/debug/tracing/events/syscalls
+        kept=()
+        for sc in "${perf_calls[@]}"; do [[ -d $tp/sys_enter_$sc ]] && kept+=("$sc"); done
+        perf_calls=("${kept[@]}")
+    fi
+    printf 'row\tserver\tsyscall\tcalls_per_req\tfailed_per_req\n' >"$out/syscalls.tsv"
+    how="strace -c -f"
+    ((use_perf)) && how="perf stat on the syscall tracepoints"
+    echo "system calls per request ($how, on the server during ${dur}s of wrk per row; requests as wrk counted)" |
+        tee -a "$out/summary.txt"
+    if want_row 1k; then sys_row "1 KiB keep-alive" 1k_keepalive "$conns" /1k.bin "" ""; fi
+    if want_row 64k; then sys_row "64 KiB keep-alive" 64k_keepalive "$conns" /64k.bin "" ""; fi
+    if want_row 10m; then sys_row "10 MiB keep-alive" 10m_keepalive "$conns_big" /10m.bin "" ""; fi
+    if want_row 304; then
+        sys_row "304 If-None-Match" 304_revalidate "$conns" /1k.bin "If-None-Match: $l_etag" "If-None-Match: $n_etag"
+    fi
+    if want_row close; then
+        sys_row "1 KiB conn per req" 1k_close "$conns" /1k.bin "Connection: close" "Connection: close"
+    fi
+    echo "files: $out/{summary.txt,syscalls.tsv,strace-*.txt}" | tee -a "$out/summary.txt"
+    exit 0
+fi
 
 # Idle memory first, on fresh servers (after the few requests of the checks
 # above), so memory freed by the load rows cannot hide per-connection cost.
