@@ -326,9 +326,13 @@ int httpd_conf_load(const char *path, const struct httpd_overrides *ov, struct h
     get_path(cfg, "mime-types", c->mime_types, sizeof(c->mime_types));
     get_str(cfg, "default-type", c->default_type, sizeof(c->default_type));
     get_str(cfg, "charset", c->charset, sizeof(c->charset));
-    get_path(cfg, "access-log", c->access_log, sizeof(c->access_log));
-    if (strcmp(c->access_log, "off") == 0)
+    /* "off" is a word, not a file: compare before get_path makes a
+     * relative value relative to the configuration file's folder. */
+    const char *alog;
+    if (cfg_get_str(cfg, "server", "access-log", &alog) == 0 && strcmp(alog, "off") == 0)
         c->access_log[0] = '\0';
+    else
+        get_path(cfg, "access-log", c->access_log, sizeof(c->access_log));
     get_str(cfg, "user", c->user, sizeof(c->user));
     get_path(cfg, "pid-file", c->pid_file, sizeof(c->pid_file));
     c->open_file_cache = 1000;
