@@ -3,7 +3,7 @@
 # the same private DNS hierarchy (tests/integration/dnsh.sh: NSD servers on
 # 127.53.x.y in a network namespace this script makes), with the same number
 # of threads, the same CPU pinning and the same cache limit, measured with
-# dnsperf in one run.  See docs/BENCHMARKS-dns.md.
+# dnsperf in one run.  See docs/BENCHMARKS.md ("DNS").
 #
 #   bench/dns/run.sh [options]
 #
