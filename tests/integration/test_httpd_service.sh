@@ -15,71 +15,15 @@ httpd="$build/httpd/labnet-httpd"
 [ -x "$httpd" ] || { echo "FAIL: $httpd not built"; exit 1; }
 command -v curl >/dev/null || { echo "SKIP: curl is not installed (scripts/deps.sh test)"; exit 77; }
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION COMMAND...
-    local d=$1
-    shift
-    if "$@"; then ok "$d"; else bad "$d"; fi
-}
-
 tmp=$(mktemp -d)
-mgr_pid=
+# shellcheck source=service_lib.sh
+. "$here/service_lib.sh"
 cleanup() {
-    # Only the manager this test started; it takes its daemon with it.
-    if [ -n "$mgr_pid" ] && kill -0 "$mgr_pid" 2>/dev/null; then
-        kill -KILL "$(daemon_pid)" 2>/dev/null
-        wait "$mgr_pid" 2>/dev/null
-    fi
+    svc_cleanup
     [ "$(type -t netns_cleanup)" = function ] && netns_cleanup
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# The manager: built by tests/CMakeLists.txt when it lists it, otherwise
-# compiled here (it needs nothing but libc).
-svcmgr="$build/tests/labnet-svcmgr"
-if [ ! -x "$svcmgr" ]; then
-    svcmgr="$tmp/labnet-svcmgr"
-    ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$svcmgr" \
-        "$src/tests/helpers/svcmgr.c" || { echo "FAIL: cannot compile svcmgr.c"; exit 1; }
-fi
-
-out="$tmp/mgr.out"
-err="$tmp/httpd.err"
-daemon_pid() { awk '$1 == "PID" { print $2; exit }' "$out" 2>/dev/null; }
-# wait_for REGEX [SECONDS]: a line of the manager's output matches.
-wait_for() {
-    local i
-    for ((i = 0; i < ${2:-5} * 20; i++)); do
-        grep -qE -- "$1" "$out" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
-count() { grep -cE -- "$1" "$out"; }
-# start ARGS...: the manager in the background, arguments before "--".
-start() {
-    : >"$out"
-    "$svcmgr" -T 60 "$@" >"$out" 2>"$err" &
-    mgr_pid=$!
-}
-# stopped: the manager has exited (within 5 s); its status in $mgr_rc.
-stopped() {
-    local i
-    for ((i = 0; i < 100; i++)); do
-        if ! kill -0 "$mgr_pid" 2>/dev/null; then
-            wait "$mgr_pid"
-            mgr_rc=$?
-            mgr_pid=
-            return 0
-        fi
-        sleep 0.05
-    done
-    return 1
-}
 
 root="$tmp/www"
 mkdir -p "$root"
@@ -97,15 +41,15 @@ make_conf() { # make_conf EXTRA-SERVER-LINES
 make_conf ""
 
 # --- 1. Socket activation, notify, watchdog -----------------------------
-start -l "127.0.0.1:$port" -w 400000 -- "$httpd" -f -c "$conf"
-if ! wait_for '^NOTIFY [0-9]+ READY=1' 5; then
+svc_start -l "127.0.0.1:$port" -w 400000 -- "$httpd" -f -c "$conf"
+if ! svc_wait_for '^NOTIFY [0-9]+ READY=1' 5; then
     bad "READY=1 within 5 s"
-    cat "$out" "$err"
+    cat "$svc_out" "$svc_err"
     exit 1
 fi
-pid=$(daemon_pid)
+pid=$(svc_pid)
 check "READY=1 comes from the main pid with MAINPID=$pid" \
-    grep -qE "^NOTIFY $pid READY=1 STATUS=Serving $root on 127.0.0.1:$port with 2 workers MAINPID=$pid\$" "$out"
+    grep -qE "^NOTIFY $pid READY=1 STATUS=Serving $root on 127.0.0.1:$port with 2 workers MAINPID=$pid\$" "$svc_out"
 body=$(curl -sS --max-time 5 "http://127.0.0.1:$port/")
 check "GET / answered on the passed socket" [ "$body" = "index one" ]
 # Both worker loops serve from the one passed socket (dups of it).
@@ -115,7 +59,7 @@ for _ in 1 2 3 4 5 6 7 8; do
 done
 check "8 more requests answered" [ "$n_ok" -eq 8 ]
 sleep 1.2
-pings=$(count "^NOTIFY $pid WATCHDOG=1\$")
+pings=$(svc_count "^NOTIFY $pid WATCHDOG=1\$")
 echo "watchdog pings in ~1.5 s at WATCHDOG_USEC=400000: $pings"
 check "WATCHDOG=1 every WATCHDOG_USEC/2 from the main pid (>= 4)" [ "$pings" -ge 4 ]
 
@@ -123,47 +67,47 @@ check "WATCHDOG=1 every WATCHDOG_USEC/2 from the main pid (>= 4)" [ "$pings" -ge
 make_conf "index = two.html"
 kill -HUP "$pid"
 check "RELOADING=1 then READY=1 after SIGHUP" \
-    wait_for "^NOTIFY $pid READY=1 STATUS=Configuration reloaded" 5
-check "RELOADING=1 carries MONOTONIC_USEC" grep -qE "^NOTIFY $pid RELOADING=1 MONOTONIC_USEC=[0-9]+\$" "$out"
+    svc_wait_for "^NOTIFY $pid READY=1 STATUS=Configuration reloaded" 5
+check "RELOADING=1 carries MONOTONIC_USEC" grep -qE "^NOTIFY $pid RELOADING=1 MONOTONIC_USEC=[0-9]+\$" "$svc_out"
 check "RELOADING=1 precedes the READY=1 that ends the reload" \
-    awk '/RELOADING=1/ { r = NR } /Configuration reloaded/ { e = NR } END { exit !(r && e > r) }' "$out"
+    awk '/RELOADING=1/ { r = NR } /Configuration reloaded/ { e = NR } END { exit !(r && e > r) }' "$svc_out"
 body=$(curl -sS --max-time 5 "http://127.0.0.1:$port/")
 check "the reloaded configuration serves (index two)" [ "$body" = "index two" ]
 make_conf "max-headers = 999999"
 kill -HUP "$pid"
 check "a broken file: RELOADING=1, READY=1 with a failure status" \
-    wait_for "^NOTIFY $pid READY=1 STATUS=Reload failed" 5
-check "the broken file is named in the log" grep -q "max-headers" "$err"
+    svc_wait_for "^NOTIFY $pid READY=1 STATUS=Reload failed" 5
+check "the broken file is named in the log" grep -q "max-headers" "$svc_err"
 body=$(curl -sS --max-time 5 "http://127.0.0.1:$port/")
 check "the previous configuration still serves" [ "$body" = "index two" ]
 
 # --- 3. Stop ---------------------------------------------------------------
 kill -TERM "$pid"
-check "STOPPING=1 after SIGTERM" wait_for "^NOTIFY $pid STOPPING=1\$" 5
-check "the daemon exits" stopped
+check "STOPPING=1 after SIGTERM" svc_wait_for "^NOTIFY $pid STOPPING=1\$" 5
+check "the daemon exits" svc_stopped
 check "exit status 0" [ "${mgr_rc:-1}" -eq 0 ]
 
 # --- 4. Negative controls --------------------------------------------------
 # Without WATCHDOG_USEC there are no pings.
 make_conf ""
-start -l "127.0.0.1:$port" -- "$httpd" -f -c "$conf"
-wait_for '^NOTIFY [0-9]+ READY=1' 5
+svc_start -l "127.0.0.1:$port" -- "$httpd" -f -c "$conf"
+svc_wait_for '^NOTIFY [0-9]+ READY=1' 5
 sleep 0.5
-check "control: no WATCHDOG=1 without WATCHDOG_USEC" [ "$(count 'WATCHDOG=1')" -eq 0 ]
-kill -TERM "$(daemon_pid)"
-stopped
+check "control: no WATCHDOG=1 without WATCHDOG_USEC" [ "$(svc_count 'WATCHDOG=1')" -eq 0 ]
+kill -TERM "$(svc_pid)"
+svc_stopped
 # LISTEN_PID naming another process: the sockets are not ours to take, so the
 # daemon binds the address itself and finds it taken by the manager's socket.
 # Passing is what made the runs above work.
-start -P -l "127.0.0.1:$port" -- "$httpd" -f -c "$conf"
-if stopped; then
+svc_start -P -l "127.0.0.1:$port" -- "$httpd" -f -c "$conf"
+if svc_stopped; then
     check "control: foreign LISTEN_PID ignored, own bind fails (exit != 0)" [ "$mgr_rc" -ne 0 ]
-    check "control: no READY=1" [ "$(count 'READY=1')" -eq 0 ]
-    check "control: the log names the address in use" grep -q "127.0.0.1:$port: Address already in use" "$err"
+    check "control: no READY=1" [ "$(svc_count 'READY=1')" -eq 0 ]
+    check "control: the log names the address in use" grep -q "127.0.0.1:$port: Address already in use" "$svc_err"
 else
     bad "control: daemon with a foreign LISTEN_PID should have failed"
-    kill -KILL "$(daemon_pid)" 2>/dev/null
-    stopped
+    kill -KILL "$(svc_pid)" 2>/dev/null
+    svc_stopped
 fi
 
 # --- 5. The shipped configuration on the socket unit's addresses ----------
@@ -177,9 +121,9 @@ mapfile -t streams < <(sed -n 's/^ListenStream=//p' "$unit")
 run80() {
     local args=() s
     for s; do args+=(-l "$s"); done
-    : >"$out"
+    : >"$svc_out"
     ip netns exec "$ns" "$svcmgr" -T 30 "${args[@]}" -- setpriv --reuid=nobody --regid=nogroup \
-        --clear-groups "$httpd" -f -c "$src/conf/httpd.conf" -r "$root" >"$out" 2>"$err" &
+        --clear-groups "$httpd" -f -c "$src/conf/httpd.conf" -r "$root" >"$svc_out" 2>"$svc_err" &
     mgr_pid=$!
 }
 if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
@@ -190,34 +134,34 @@ else
     if (netns_require >/dev/null 2>&1); then
         chmod 755 "$tmp"
         ns=$(netns_add svc)
-        out="$tmp/mgr80.out"
-        err="$tmp/httpd80.err"
+        svc_out="$tmp/mgr80.out"
+        svc_err="$tmp/httpd80.err"
         run80 "${streams[@]}"
-        if wait_for '^NOTIFY [0-9]+ READY=1' 5; then
+        if svc_wait_for '^NOTIFY [0-9]+ READY=1' 5; then
             ok "shipped httpd.conf starts as nobody on ${streams[*]} from the socket unit"
             for s in "${streams[@]}"; do
-                check "the daemon serves the unit's $s" grep -qF " $s" "$out"
+                check "the daemon serves the unit's $s" grep -qF " $s" "$svc_out"
             done
             body=$(ip netns exec "$ns" curl -sS --max-time 5 "http://127.0.0.1/")
             check "GET http://127.0.0.1/ on port 80" [ "$body" = "index one" ]
             body=$(ip netns exec "$ns" curl -sS --max-time 5 "http://[::1]/")
             check "GET http://[::1]/ on port 80" [ "$body" = "index one" ]
-            kill -TERM "$(daemon_pid)"
-            stopped
+            kill -TERM "$(svc_pid)"
+            svc_stopped
         else
             bad "shipped httpd.conf on the socket unit's addresses: no READY=1"
-            cat "$err"
-            kill -KILL "$(daemon_pid)" 2>/dev/null
-            stopped
+            cat "$svc_err"
+            kill -KILL "$(svc_pid)" 2>/dev/null
+            svc_stopped
         fi
         # Control: a socket unit that lacks one of the configured addresses.
         run80 "${streams[0]}"
-        if stopped; then
+        if svc_stopped; then
             check "control: a unit without ${streams[1]:-?} fails the start" [ "$mgr_rc" -ne 0 ]
         else
             bad "control: the daemon started without all of its sockets"
-            kill -KILL "$(daemon_pid)" 2>/dev/null
-            stopped
+            kill -KILL "$(svc_pid)" 2>/dev/null
+            svc_stopped
         fi
     else
         echo "skip (part 5): no network namespaces here"
