@@ -38,7 +38,8 @@
  *   slow        every reply sent -d MS (default 300) late
  *
  * Every query is logged to stdout as one line ("query N udp|tcp NAME TYPE
- * from ADDR"), so a test counts the upstream queries a resolver sent.
+ * from ADDR:PORT id ID"), so a test counts the upstream queries a resolver
+ * sent and sees their source ports and IDs.
  *
  * send writes the bytes of HEX as one datagram to ADDR (port 53 by
  * default), waits WAIT_MS (default 2000) for a reply and prints
@@ -349,7 +350,7 @@ static void log_query(struct fake *f, const struct dns_msg *q, const char *proto
         qtype = q->qd[0].qtype;
     }
     (void)net_addr_format_port(from, peer, sizeof(peer));
-    printf("query %lu %s %s %u from %s\n", f->nq, proto, name, qtype, peer);
+    printf("query %lu %s %s %u from %s id %u\n", f->nq, proto, name, qtype, peer, q->hdr.id);
     (void)fflush(stdout);
 }
 
@@ -834,8 +835,11 @@ static int flood_socket(struct flood *fl, int type)
         return -1;
     }
     if (type == SOCK_DGRAM) {
-        int big = 4 << 20;
-        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+        /* Room for every reply of a flood while we are busy sending:
+         * past rmem_max when allowed (root), else up to it. */
+        int big = 8 << 20;
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) != 0)
+            (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
     }
     if (connect(fd, (struct sockaddr *)&fl->to, fl->to_len) != 0) {
         close(fd);
