@@ -131,11 +131,12 @@ struct fake {
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: dnsfake serve -l ADDR[:PORT] -z ZONE [-m MODE] [-a A] [-p POISON]\n"
-                    "                     [-v VICTIM] [-s ADDR[:PORT]] [-d MS]\n"
-                    "       dnsfake send ADDR[:PORT] HEX [WAIT_MS]\n"
-                    "       dnsfake flood ADDR[:PORT] KIND [-n COUNT] [-r RATE] [-q NAME] [-b SRC]\n"
-                    "                     [-w WAIT_MS] [-t SECS]\n");
+    fprintf(stderr,
+            "usage: dnsfake serve -l ADDR[:PORT] -z ZONE [-m MODE] [-a A] [-p POISON]\n"
+            "                     [-v VICTIM] [-s ADDR[:PORT]] [-d MS]\n"
+            "       dnsfake send ADDR[:PORT] HEX [WAIT_MS]\n"
+            "       dnsfake flood ADDR[:PORT] KIND [-n COUNT] [-r RATE] [-q NAME] [-b SRC]\n"
+            "                     [-w WAIT_MS] [-t SECS]\n");
     return 2;
 }
 
@@ -652,7 +653,15 @@ static int send_raw(int argc, char **argv)
 
 /* ---- flood ---------------------------------------------------------- */
 
-enum flood_kind { FK_RANDOM, FK_TRUNC, FK_LOOPS, FK_QUERY, FK_DISTINCT, FK_TCP_RANDOM, FK_TCP_TRUNC };
+enum flood_kind {
+    FK_RANDOM,
+    FK_TRUNC,
+    FK_LOOPS,
+    FK_QUERY,
+    FK_DISTINCT,
+    FK_TCP_RANDOM,
+    FK_TCP_TRUNC
+};
 
 static const char *const flood_names[] = {"random",   "trunc",      "loops",    "query",
                                           "distinct", "tcp-random", "tcp-trunc"};
@@ -698,8 +707,8 @@ static void flood_random_fill(struct flood *fl, uint8_t *buf, size_t n)
 /* A query header (RD set) for id with qd questions and an answer records. */
 static size_t put_hdr(uint8_t *b, uint16_t id, unsigned qd, unsigned an, unsigned ar)
 {
-    uint8_t h[12] = {(uint8_t)(id >> 8), (uint8_t)id, 0x01, 0x00, 0, (uint8_t)qd, (uint8_t)(an >> 8),
-                     (uint8_t)an, 0, 0, 0, (uint8_t)ar};
+    uint8_t h[12] = {(uint8_t)(id >> 8), (uint8_t)id, 0x01, 0x00, 0, (uint8_t)qd,
+                     (uint8_t)(an >> 8), (uint8_t)an, 0,    0,    0, (uint8_t)ar};
     memcpy(b, h, sizeof(h));
     return sizeof(h);
 }
@@ -1052,8 +1061,9 @@ static int flood_run(int argc, char **argv)
            "other=%lu tc=%lu avg_ms=%.1f max_ms=%.1f conns=%lu closed=%lu ms=%.0f send_ms=%.0f\n",
            fl.sent, fl.recv, fl.rc[DNS_RCODE_NOERROR], fl.rc[DNS_RCODE_FORMERR],
            fl.rc[DNS_RCODE_SERVFAIL], fl.rc[DNS_RCODE_NXDOMAIN], fl.rc[DNS_RCODE_REFUSED],
-           fl.other + fl.rc[DNS_RCODE_NOTIMP], fl.tc, fl.rtt_n ? fl.rtt_sum / (double)fl.rtt_n : 0.0,
-           fl.rtt_max, fl.conns, fl.closed, now_ms() - t0, fl.send_ms);
+           fl.other + fl.rc[DNS_RCODE_NOTIMP], fl.tc,
+           fl.rtt_n ? fl.rtt_sum / (double)fl.rtt_n : 0.0, fl.rtt_max, fl.conns, fl.closed,
+           now_ms() - t0, fl.send_ms);
     return 0;
 }
 
