@@ -923,7 +923,8 @@ static void flood_udp(struct flood *fl, int fd)
     }
     fl->send_ms = now_ms() - t0;
     double stop = now_ms() + (double)fl->wait_ms;
-    for (double t = now_ms(); t < stop; t = now_ms()) {
+    double t;
+    while ((t = now_ms()) < stop) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         (void)poll(&p, 1, (int)(stop - t) + 1);
         flood_drain(fl, fd);
@@ -965,7 +966,8 @@ static void flood_tcp_one(struct flood *fl, unsigned long i)
         (void)shutdown(fd, SHUT_WR);
     double stop = now_ms() + (double)fl->wait_ms;
     size_t have = 0;
-    for (double t = now_ms(); t < stop; t = now_ms()) {
+    double t;
+    while ((t = now_ms()) < stop) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, (int)(stop - t) + 1) <= 0)
             break;
