@@ -177,6 +177,7 @@ static void set_defaults(struct dnsd_conf *c)
     c->edns_size = 1232; /* DNS flag day 2020: no IP fragmentation */
     c->tcp_idle_ms = 10000;
     c->max_tcp = 256;
+    c->max_pending = DNSD_DEFAULT_MAX_PENDING;
     c->resolver.timeout_ms = 3000;
     c->resolver.max_referrals = 30;
     c->resolver.max_cname = 12;
@@ -220,6 +221,8 @@ static int load(struct cfg *cfg, const struct dnsd_overrides *ov, FILE *errf,
     cfg_get_duration(cfg, "server", "tcp-idle-timeout", 100, 3600000, &c->tcp_idle_ms);
     if (cfg_get_int(cfg, "server", "max-tcp-connections", 1, 1000000, &v) == 0)
         c->max_tcp = (uint64_t)v;
+    if (cfg_get_int(cfg, "server", "max-pending", 1, 1000000, &v) == 0)
+        c->max_pending = (uint32_t)v;
     const char *s;
     if (cfg_get_str(cfg, "server", "user", &s) == 0)
         copy_str(cfg, "server", "user", s, c->user, sizeof(c->user));

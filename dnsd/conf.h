@@ -4,7 +4,7 @@
  *
  *   [server]   listen, threads, allow, refuse, deny, rate-limit,
  *              rate-limit-slip, edns-size, tcp-idle-timeout,
- *              max-tcp-connections, user, pid-file
+ *              max-tcp-connections, max-pending, user, pid-file
  *   [resolver] root-hints, timeout, max-referrals, max-cname,
  *              max-upstream, use-0x20, prefetch
  *   [cache]    size, min-ttl, max-ttl, neg-max-ttl, serve-stale
@@ -34,6 +34,10 @@
 #define DNSD_MAX_FORWARDS 64
 #define DNSD_MAX_RECORDS  1024 /* "record =" lines in the file */
 #define DNSD_DEFAULT_PORT 5353
+/* Queries in resolution per worker thread (Unbound's
+ * num-queries-per-thread is 1024 too): each holds an upstream socket and
+ * ~15 KiB until its answer or its deadline. */
+#define DNSD_DEFAULT_MAX_PENDING 1024
 
 struct localzone;
 struct ratelimit;
@@ -49,6 +53,7 @@ struct dnsd_conf {
     uint16_t edns_size; /* our UDP payload limit (RFC 6891 6.2.5) */
     uint64_t tcp_idle_ms;
     uint64_t max_tcp;
+    uint32_t max_pending; /* queries in resolution per worker, UDP and TCP */
     char user[64];
     char pid_file[4096];
     char root_hints[4096]; /* "" = built-in */

@@ -207,7 +207,6 @@ int server_reply_resolved(const struct server_query *q, const struct resolver_an
 
 #define SLAB_CHUNKS      8 /* datagrams per recvmmsg */
 #define SLAB_CHUNK       65536
-#define MAX_UDP_PENDING  10000                /* resolutions in flight per worker, UDP */
 #define MAX_UDP_SENDS    1024                 /* queued sends after EAGAIN */
 #define TCP_MAX_INFLIGHT 32u                  /* pipelined queries per connection */
 #define TCP_MAX_OUTPUT   ((size_t)256 * 1024) /* queued reply octets per connection */
@@ -365,6 +364,25 @@ static int wres_new(struct server_worker *w, const struct dnsd_conf *c, char *er
     return 0;
 }
 
+/* True when the worker has max-pending queries in resolution (UDP and
+ * TCP): a new one is answered SERVFAIL at once.  Every pending query holds
+ * an upstream socket and ~15 KiB until its answer or its deadline, so a
+ * flood of names whose servers never answer would otherwise take
+ * descriptors and memory without bound (a 10,000 cap measured 150 MiB and
+ * 10,000 descriptors per thread); clients retry, and cached and local
+ * names are answered before this check is reached. */
+static bool worker_busy(struct server_worker *w)
+{
+    if (w->n_udp_reqs + w->n_tcp_reqs < w->conf->max_pending)
+        return false;
+    uint32_t dropped = 0;
+    if (log_ratelimit_allow(&w->rl_log[LOGRL_BUSY], uv_now(&w->loop), 1, 10000, &dropped))
+        log_warn("worker %u: %u queries in resolution (max-pending); answering SERVFAIL "
+                 "(%u more since the last message)",
+                 w->id, w->conf->max_pending, dropped);
+    return true;
+}
+
 /* ---- UDP ---- */
 
 static void on_udp_sent(uv_udp_send_t *req, int status)
@@ -474,13 +492,9 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
     if (v != SERVER_RESOLVE)
         return;
     struct server_udp_req *u = NULL;
-    if (w->n_udp_reqs < MAX_UDP_PENDING)
+    if (!worker_busy(w))
         u = calloc(1, sizeof(*u));
     if (!u) {
-        uint32_t dropped = 0;
-        if (log_ratelimit_allow(&w->rl_log[LOGRL_BUSY], uv_now(&w->loop), 1, 10000, &dropped))
-            log_warn("worker %u: %d UDP queries in resolution; answering SERVFAIL (%u more)", w->id,
-                     MAX_UDP_PENDING, dropped);
         if (server_reply_resolved(&q, NULL, w->out, sizeof(w->out), &len) == 0)
             udp_send(w, h, addr, w->out, len);
         return;
@@ -562,6 +576,7 @@ static void tcp_req_unlink(struct server_conn *c, struct tcp_req *t)
 static void tcp_req_free(struct server_conn *c, struct tcp_req *t)
 {
     c->inflight--;
+    c->w->n_tcp_reqs--;
     wres_release(c->w, t->wr);
     free(t);
 }
@@ -689,6 +704,11 @@ static void conn_handle(struct server_conn *c, const uint8_t *msg, size_t mlen)
         conn_close(c);
         return;
     }
+    if (worker_busy(w)) {
+        if (server_reply_resolved(&q, NULL, w->out, sizeof(w->out), &len) == 0)
+            conn_send(c, w->out, len);
+        return;
+    }
     struct tcp_req *t = calloc(1, sizeof(*t));
     if (!t) {
         conn_close(c);
@@ -705,6 +725,7 @@ static void conn_handle(struct server_conn *c, const uint8_t *msg, size_t mlen)
     }
     t->wr->pending++;
     c->inflight++;
+    w->n_tcp_reqs++;
     t->next = c->reqs;
     if (c->reqs)
         c->reqs->prev = t;

@@ -129,6 +129,7 @@ struct server_worker {
     struct server_wres *wres; /* current resolver first, then retiring ones */
     struct server_udp_req *udp_reqs;
     size_t n_udp_reqs;
+    size_t n_tcp_reqs;  /* with n_udp_reqs, capped by conf->max_pending */
     size_t n_udp_sends; /* uv_udp_send in flight */
     struct server_conn *conns;
     size_t n_conns;

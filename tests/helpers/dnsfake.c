@@ -7,6 +7,8 @@
  *   dnsfake serve -l ADDR[:PORT] -z ZONE [-m MODE] [-a A] [-p POISON]
  *                 [-v VICTIM] [-s ADDR[:PORT]] [-d MS]
  *   dnsfake send ADDR[:PORT] HEX [WAIT_MS]
+ *   dnsfake flood ADDR[:PORT] KIND [-n COUNT] [-r RATE] [-q NAME] [-b SRC]
+ *                 [-w WAIT_MS] [-t SECS]
  *
  * serve answers for ZONE and every name under it: the apex has NS
  * "ns.ZONE" (whose address is the listen address) and a SOA; ns.ZONE has
@@ -36,13 +38,37 @@
  *   slow        every reply sent -d MS (default 300) late
  *
  * Every query is logged to stdout as one line ("query N udp|tcp NAME TYPE
- * from ADDR"), so a test counts the upstream queries a resolver sent.
+ * from ADDR:PORT id ID"), so a test counts the upstream queries a resolver
+ * sent and sees their source ports and IDs.
  *
  * send writes the bytes of HEX as one datagram to ADDR (port 53 by
  * default), waits WAIT_MS (default 2000) for a reply and prints
  * "rcode=R qr=Q tc=T id=I an=N len=L" (header fields; " unparsed" added
  * when the rest does not parse, "reply len=L short" under 12 octets), or
  * "noreply"; exit status 0 either way, 2 for usage errors.
+ *
+ * flood sends COUNT (default 1000) hostile or plain messages of KIND to
+ * ADDR, RATE a second (0, the default: as fast as the socket takes them),
+ * from source address SRC when given, for at most SECS (default 20), then
+ * reads replies for WAIT_MS more (default 1000), and prints one line:
+ * "sent=S recv=R noerror= formerr= servfail= nxdomain= refused= other=
+ * tc= avg_ms= max_ms= conns= closed= ms= send_ms=" (rcode counts of the
+ * replies; avg/max the round trips of matched replies, by ID; ms the whole
+ * run, send_ms the UDP sending alone).  KIND:
+ *
+ *   random      UDP datagrams of 1..600 random octets
+ *   trunc       UDP: every proper prefix of a query with EDNS, in turn
+ *   loops       UDP queries whose names are compression loops (a pointer
+ *               to itself, to its own label, a cycle through the answer
+ *               section), pointer chains longer than DNS_NAME_MAXJUMPS,
+ *               and names made over 255 octets by chained pointers: each
+ *               must be FORMERR
+ *   query       UDP: the question NAME A (default www.lab), IDs in turn
+ *   distinct    UDP: a fresh random label under NAME for every query
+ *   tcp-random  COUNT TCP connections, each sending 1..3000 random octets
+ *   tcp-trunc   COUNT TCP connections, each sending a frame cut short
+ *               (length prefix promising more, or a truncated message)
+ *               and closing its side
  *
  * A test helper, not a daemon: single-threaded, blocking sockets, no caps
  * beyond what one test needs, but every received length is still checked.
@@ -105,9 +131,12 @@ struct fake {
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: dnsfake serve -l ADDR[:PORT] -z ZONE [-m MODE] [-a A] [-p POISON]\n"
-                    "                     [-v VICTIM] [-s ADDR[:PORT]] [-d MS]\n"
-                    "       dnsfake send ADDR[:PORT] HEX [WAIT_MS]\n");
+    fprintf(stderr,
+            "usage: dnsfake serve -l ADDR[:PORT] -z ZONE [-m MODE] [-a A] [-p POISON]\n"
+            "                     [-v VICTIM] [-s ADDR[:PORT]] [-d MS]\n"
+            "       dnsfake send ADDR[:PORT] HEX [WAIT_MS]\n"
+            "       dnsfake flood ADDR[:PORT] KIND [-n COUNT] [-r RATE] [-q NAME] [-b SRC]\n"
+            "                     [-w WAIT_MS] [-t SECS]\n");
     return 2;
 }
 
@@ -322,7 +351,7 @@ static void log_query(struct fake *f, const struct dns_msg *q, const char *proto
         qtype = q->qd[0].qtype;
     }
     (void)net_addr_format_port(from, peer, sizeof(peer));
-    printf("query %lu %s %s %u from %s\n", f->nq, proto, name, qtype, peer);
+    printf("query %lu %s %s %u from %s id %u\n", f->nq, proto, name, qtype, peer, q->hdr.id);
     (void)fflush(stdout);
 }
 
@@ -622,6 +651,424 @@ static int send_raw(int argc, char **argv)
     return 0;
 }
 
+/* ---- flood ---------------------------------------------------------- */
+
+enum flood_kind {
+    FK_RANDOM,
+    FK_TRUNC,
+    FK_LOOPS,
+    FK_QUERY,
+    FK_DISTINCT,
+    FK_TCP_RANDOM,
+    FK_TCP_TRUNC
+};
+
+static const char *const flood_names[] = {"random",   "trunc",      "loops",    "query",
+                                          "distinct", "tcp-random", "tcp-trunc"};
+
+#define LOOP_VARIANTS 5
+
+struct flood {
+    enum flood_kind kind;
+    struct sockaddr_storage to, src;
+    socklen_t to_len, src_len;
+    uint8_t qname[DNS_NAME_MAXLEN];
+    size_t qname_len;
+    unsigned long count, rate, wait_ms, secs;
+    unsigned long sent, recv, rc[6], other, tc, conns, closed;
+    double rtt_sum, rtt_max, send_ms;
+    unsigned long rtt_n;
+    double sent_at[65536];
+    uint64_t rnd;
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* xorshift64: fast, and reproducible for a given seed. */
+static uint64_t flood_rand(struct flood *fl)
+{
+    fl->rnd ^= fl->rnd << 13;
+    fl->rnd ^= fl->rnd >> 7;
+    fl->rnd ^= fl->rnd << 17;
+    return fl->rnd;
+}
+
+static void flood_random_fill(struct flood *fl, uint8_t *buf, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (uint8_t)flood_rand(fl);
+}
+
+/* A query header (RD set) for id with qd questions and an answer records. */
+static size_t put_hdr(uint8_t *b, uint16_t id, unsigned qd, unsigned an, unsigned ar)
+{
+    uint8_t h[12] = {(uint8_t)(id >> 8), (uint8_t)id, 0x01, 0x00, 0, (uint8_t)qd,
+                     (uint8_t)(an >> 8), (uint8_t)an, 0,    0,    0, (uint8_t)ar};
+    memcpy(b, h, sizeof(h));
+    return sizeof(h);
+}
+
+static size_t put_qtail(uint8_t *b)
+{
+    static const uint8_t t[4] = {0, DNS_TYPE_A, 0, DNS_CLASS_IN};
+    memcpy(b, t, 4);
+    return 4;
+}
+
+/* A plain query for name (wire form) with an OPT record (RFC 6891). */
+static size_t flood_query(uint8_t *b, uint16_t id, const uint8_t *name, size_t nlen)
+{
+    static const uint8_t opt[11] = {0, 0, DNS_TYPE_OPT, 0x04, 0xd0, 0, 0, 0, 0, 0, 0};
+    size_t n = put_hdr(b, id, 1, 0, 1);
+    memcpy(b + n, name, nlen);
+    n += nlen;
+    n += put_qtail(b + n);
+    memcpy(b + n, opt, sizeof(opt));
+    return n + sizeof(opt);
+}
+
+/* Hostile compression (RFC 1035 4.1.4): every variant must be FORMERR. */
+static size_t flood_loop(uint8_t *b, uint16_t id, unsigned variant)
+{
+    size_t n;
+    switch (variant % LOOP_VARIANTS) {
+    case 0: /* the question's name is a pointer to itself */
+        n = put_hdr(b, id, 1, 0, 0);
+        b[n++] = 0xc0;
+        b[n++] = 12;
+        return n + put_qtail(b + n);
+    case 1: /* "a" then a pointer back to that label: a -> a -> ... */
+        n = put_hdr(b, id, 1, 0, 0);
+        b[n++] = 1;
+        b[n++] = 'a';
+        b[n++] = 0xc0;
+        b[n++] = 12;
+        return n + put_qtail(b + n);
+    case 2: { /* answer owners: a chain of 200 pointers, each to the last */
+        n = put_hdr(b, id, 1, 200, 0);
+        b[n++] = 1;
+        b[n++] = 'a';
+        b[n++] = 0;
+        n += put_qtail(b + n);
+        size_t prev = 12;
+        for (unsigned i = 0; i < 200; i++) {
+            size_t here = n;
+            b[n++] = (uint8_t)(0xc0 | prev >> 8);
+            b[n++] = (uint8_t)prev;
+            static const uint8_t rr[10] = {0, DNS_TYPE_A, 0, DNS_CLASS_IN, 0, 0, 0, 0, 0, 0};
+            memcpy(b + n, rr, sizeof(rr));
+            n += sizeof(rr);
+            prev = here;
+        }
+        return n;
+    }
+    case 3: { /* answer owners: one label each plus a pointer to the last,
+               * until the name passes 255 octets */
+        n = put_hdr(b, id, 1, 140, 0);
+        b[n++] = 0;
+        n += put_qtail(b + n);
+        size_t prev = 12;
+        for (unsigned i = 0; i < 140; i++) {
+            size_t here = n;
+            b[n++] = 1;
+            b[n++] = 'x';
+            b[n++] = (uint8_t)(0xc0 | prev >> 8);
+            b[n++] = (uint8_t)prev;
+            static const uint8_t rr[10] = {0, DNS_TYPE_A, 0, DNS_CLASS_IN, 0, 0, 0, 0, 0, 0};
+            memcpy(b + n, rr, sizeof(rr));
+            n += sizeof(rr);
+            prev = here;
+        }
+        return n;
+    }
+    default: /* a forward pointer in the question (past the message) */
+        n = put_hdr(b, id, 1, 0, 0);
+        b[n++] = 0xc0;
+        b[n++] = 0xff;
+        return n + put_qtail(b + n);
+    }
+}
+
+static void flood_reply(struct flood *fl, const uint8_t *in, size_t len)
+{
+    struct dns_hdr h;
+    struct wire_rd rd;
+    wire_rd_init(&rd, in, len);
+    if (dns_hdr_parse(&rd, &h) != 0) {
+        fl->other++;
+        return;
+    }
+    fl->recv++;
+    if (h.rcode < 6)
+        fl->rc[h.rcode]++;
+    else
+        fl->other++;
+    if (h.tc)
+        fl->tc++;
+    double t0 = fl->sent_at[h.id];
+    if (t0 > 0) {
+        double rtt = now_ms() - t0;
+        fl->sent_at[h.id] = 0;
+        fl->rtt_sum += rtt;
+        fl->rtt_n++;
+        if (rtt > fl->rtt_max)
+            fl->rtt_max = rtt;
+    }
+}
+
+static void flood_drain(struct flood *fl, int fd)
+{
+    static uint8_t in[65536];
+    for (;;) {
+        ssize_t r = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+        if (r < 0 && errno == ECONNREFUSED)
+            continue; /* an ICMP error of an earlier datagram */
+        if (r <= 0)
+            return;
+        flood_reply(fl, in, (size_t)r);
+    }
+}
+
+static int flood_socket(struct flood *fl, int type)
+{
+    int fd = socket(fl->to.ss_family, type | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (fl->src_len && bind(fd, (struct sockaddr *)&fl->src, fl->src_len) != 0) {
+        close(fd);
+        return -1;
+    }
+    if (type == SOCK_DGRAM) {
+        /* Room for every reply of a flood while we are busy sending:
+         * past rmem_max when allowed (root), else up to it. */
+        int big = 8 << 20;
+        if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big)) != 0)
+            (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+    }
+    if (connect(fd, (struct sockaddr *)&fl->to, fl->to_len) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The i-th UDP message of the flood into b; its length. */
+static size_t flood_udp_msg(struct flood *fl, unsigned long i, uint8_t *b)
+{
+    uint16_t id = (uint16_t)i;
+    switch (fl->kind) {
+    case FK_RANDOM: {
+        size_t n = 1 + flood_rand(fl) % 600;
+        flood_random_fill(fl, b, n);
+        return n;
+    }
+    case FK_TRUNC: {
+        uint8_t q[512];
+        size_t qn = flood_query(q, id, fl->qname, fl->qname_len);
+        size_t n = 1 + i % (qn - 1); /* 1 .. qn-1: every proper prefix */
+        memcpy(b, q, n);
+        return n;
+    }
+    case FK_LOOPS:
+        return flood_loop(b, id, (unsigned)i);
+    case FK_DISTINCT: {
+        /* A 12-letter random label in front of NAME. */
+        uint8_t name[DNS_NAME_MAXLEN];
+        name[0] = 12;
+        for (size_t k = 1; k <= 12; k++)
+            name[k] = (uint8_t)('a' + flood_rand(fl) % 26);
+        size_t nl = fl->qname_len;
+        if (13 + nl > DNS_NAME_MAXLEN)
+            nl = 1;
+        memcpy(name + 13, fl->qname, nl);
+        return flood_query(b, id, name, 13 + nl);
+    }
+    default:
+        return flood_query(b, id, fl->qname, fl->qname_len);
+    }
+}
+
+static void flood_udp(struct flood *fl, int fd)
+{
+    static uint8_t b[65536];
+    double t0 = now_ms(), end = t0 + (double)fl->secs * 1e3;
+    while (fl->sent < fl->count && now_ms() < end) {
+        if (fl->rate) {
+            double due = (now_ms() - t0) * (double)fl->rate / 1e3;
+            if ((double)fl->sent >= due) {
+                struct pollfd p = {.fd = fd, .events = POLLIN};
+                (void)poll(&p, 1, 1);
+                flood_drain(fl, fd);
+                continue;
+            }
+        }
+        size_t n = flood_udp_msg(fl, fl->sent, b);
+        fl->sent_at[(uint16_t)fl->sent] = now_ms();
+        if (send(fd, b, n, 0) < 0) {
+            if (errno == EAGAIN || errno == ENOBUFS) {
+                struct pollfd p = {.fd = fd, .events = POLLOUT | POLLIN};
+                (void)poll(&p, 1, 1);
+            }
+            flood_drain(fl, fd);
+            continue; /* ECONNREFUSED and the like: try again */
+        }
+        fl->sent++;
+        if ((fl->sent & 15) == 0)
+            flood_drain(fl, fd);
+    }
+    fl->send_ms = now_ms() - t0;
+    double stop = now_ms() + (double)fl->wait_ms;
+    double t;
+    while ((t = now_ms()) < stop) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        (void)poll(&p, 1, (int)(stop - t) + 1);
+        flood_drain(fl, fd);
+    }
+}
+
+/* One hostile TCP connection: send, shut our side, read what comes back
+ * (framed replies) until the server closes or wait_ms passes. */
+static void flood_tcp_one(struct flood *fl, unsigned long i)
+{
+    static uint8_t b[4096], in[65536];
+    int fd = flood_socket(fl, SOCK_STREAM);
+    if (fd < 0)
+        return;
+    fl->conns++;
+    size_t n;
+    if (fl->kind == FK_TCP_RANDOM) {
+        n = 1 + flood_rand(fl) % 3000;
+        flood_random_fill(fl, b, n);
+    } else {
+        uint8_t q[512];
+        size_t qn = flood_query(q, (uint16_t)i, fl->qname, fl->qname_len);
+        if (i % 2 == 0) { /* a length prefix promising more than follows */
+            b[0] = (uint8_t)(qn >> 8);
+            b[1] = (uint8_t)qn;
+            n = 1 + i / 2 % (qn - 1);
+            memcpy(b + 2, q, n);
+            n += 2;
+        } else { /* a whole frame holding a truncated message */
+            size_t cut = 1 + i / 2 % (qn - 1);
+            b[0] = (uint8_t)(cut >> 8);
+            b[1] = (uint8_t)cut;
+            memcpy(b + 2, q, cut);
+            n = cut + 2;
+        }
+    }
+    fl->sent++;
+    if (write_full(fd, b, n))
+        (void)shutdown(fd, SHUT_WR);
+    double stop = now_ms() + (double)fl->wait_ms;
+    size_t have = 0;
+    double t;
+    while ((t = now_ms()) < stop) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, (int)(stop - t) + 1) <= 0)
+            break;
+        ssize_t r = recv(fd, in + have, sizeof(in) - have, 0);
+        if (r <= 0) {
+            fl->closed++;
+            break;
+        }
+        have += (size_t)r;
+        while (have >= 2) {
+            size_t ml = (size_t)in[0] << 8 | in[1];
+            if (have < 2 + ml)
+                break;
+            flood_reply(fl, in + 2, ml);
+            memmove(in, in + 2 + ml, have - 2 - ml);
+            have -= 2 + ml;
+        }
+        if (have == sizeof(in))
+            break;
+    }
+    close(fd);
+}
+
+static int flood_run(int argc, char **argv)
+{
+    static struct flood fl;
+    const char *name = "www.lab.", *src = NULL;
+    struct net_addr a;
+    int opt;
+
+    if (argc < 3 || net_addr_parse_hostport(&a, argv[1], 53) != 0)
+        return usage();
+    size_t nk = sizeof(flood_names) / sizeof(flood_names[0]), k;
+    for (k = 0; k < nk && strcmp(argv[2], flood_names[k]) != 0; k++) {
+    }
+    if (k == nk)
+        return usage();
+    fl.kind = (enum flood_kind)k;
+    fl.to_len = net_addr_to_sockaddr(&a, &fl.to);
+    fl.count = 1000;
+    fl.wait_ms = 1000;
+    fl.secs = 20;
+    fl.rnd = (uint64_t)(uint32_t)getpid() * 0x9e3779b97f4a7c15ULL | 1u;
+    optind = 3;
+    while ((opt = getopt(argc, argv, "n:r:q:b:w:t:")) != -1) {
+        switch (opt) {
+        case 'n':
+            fl.count = strtoul(optarg, NULL, 10);
+            break;
+        case 'r':
+            fl.rate = strtoul(optarg, NULL, 10);
+            break;
+        case 'q':
+            name = optarg;
+            break;
+        case 'b':
+            src = optarg;
+            break;
+        case 'w':
+            fl.wait_ms = strtoul(optarg, NULL, 10);
+            break;
+        case 't':
+            fl.secs = strtoul(optarg, NULL, 10);
+            break;
+        default:
+            return usage();
+        }
+    }
+    if (name_parse(name, fl.qname) != 0)
+        return usage();
+    fl.qname_len = dns_name_len(fl.qname);
+    if (src) {
+        struct net_addr s;
+        if (net_addr_parse_hostport(&s, src, 0) != 0)
+            return usage();
+        fl.src_len = net_addr_to_sockaddr(&s, &fl.src);
+    }
+    double t0 = now_ms();
+    if (fl.kind == FK_TCP_RANDOM || fl.kind == FK_TCP_TRUNC) {
+        double end = t0 + (double)fl.secs * 1e3;
+        for (unsigned long i = 0; i < fl.count && now_ms() < end; i++)
+            flood_tcp_one(&fl, i);
+    } else {
+        int fd = flood_socket(&fl, SOCK_DGRAM);
+        if (fd < 0) {
+            perror("dnsfake flood");
+            return 1;
+        }
+        flood_udp(&fl, fd);
+        close(fd);
+    }
+    printf("sent=%lu recv=%lu noerror=%lu formerr=%lu servfail=%lu nxdomain=%lu refused=%lu "
+           "other=%lu tc=%lu avg_ms=%.1f max_ms=%.1f conns=%lu closed=%lu ms=%.0f send_ms=%.0f\n",
+           fl.sent, fl.recv, fl.rc[DNS_RCODE_NOERROR], fl.rc[DNS_RCODE_FORMERR],
+           fl.rc[DNS_RCODE_SERVFAIL], fl.rc[DNS_RCODE_NXDOMAIN], fl.rc[DNS_RCODE_REFUSED],
+           fl.other + fl.rc[DNS_RCODE_NOTIMP], fl.tc,
+           fl.rtt_n ? fl.rtt_sum / (double)fl.rtt_n : 0.0, fl.rtt_max, fl.conns, fl.closed,
+           now_ms() - t0, fl.send_ms);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -630,5 +1077,7 @@ int main(int argc, char **argv)
         return serve(argc - 1, argv + 1);
     if (strcmp(argv[1], "send") == 0)
         return send_raw(argc, argv);
+    if (strcmp(argv[1], "flood") == 0)
+        return flood_run(argc - 1, argv + 1);
     return usage();
 }

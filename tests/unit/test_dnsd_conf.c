@@ -38,6 +38,7 @@ START_TEST(test_dnsd_conf_defaults)
     ck_assert_uint_eq(c->threads, 1);
     ck_assert_uint_eq(c->edns_size, 1232);
     ck_assert_uint_eq(c->tcp_idle_ms, 10000);
+    ck_assert_uint_eq(c->max_pending, DNSD_DEFAULT_MAX_PENDING);
     ck_assert_uint_eq(c->rate_limit, 0);
     ck_assert_ptr_null(c->rl);
     ck_assert_ptr_null(c->resolver.root_hints);
@@ -79,6 +80,7 @@ START_TEST(test_dnsd_conf_every_key)
              "edns-size = 1400\n"
              "tcp-idle-timeout = 2s\n"
              "max-tcp-connections = 50\n"
+             "max-pending = 500\n"
              "user = nobody\n"
              "pid-file = /run/dnsd.pid\n"
              "[resolver]\n"
@@ -125,6 +127,7 @@ START_TEST(test_dnsd_conf_every_key)
     ck_assert_uint_eq(c->edns_size, 1400);
     ck_assert_uint_eq(c->tcp_idle_ms, 2000);
     ck_assert_uint_eq(c->max_tcp, 50);
+    ck_assert_uint_eq(c->max_pending, 500);
     ck_assert_str_eq(c->user, "nobody");
     ck_assert_str_eq(c->pid_file, "/run/dnsd.pid");
     ck_assert_str_eq(c->resolver.root_hints, "/etc/labnet/named.root");
