@@ -69,8 +69,8 @@ static void send_raw(struct flood *f, const void *buf, size_t len)
     }
 }
 
-static size_t build(uint8_t type, const uint8_t mac[6], uint32_t xid, uint32_t req,
-                    uint32_t sid, uint8_t *buf, size_t cap)
+static size_t build(uint8_t type, const uint8_t mac[6], uint32_t xid, uint32_t req, uint32_t sid,
+                    uint8_t *buf, size_t cap)
 {
     struct dhcp_request rq;
     memset(&rq, 0, sizeof(rq));

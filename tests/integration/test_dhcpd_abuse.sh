@@ -77,6 +77,7 @@ rows() { "$dhcpd" --state-dir "$state" --leases --json | grep -c '"address"'; }
 bound_rows() { "$dhcpd" --state-dir "$state" --leases --json | grep -c '"state": "bound"'; }
 # The legitimate client: udhcpc, 4 DISCOVERs a second apart, then gives up.
 legit() { # legit OUT [TRIES]
+    # shellcheck disable=SC2086 # "busybox udhcpc" is two words
     UDHCPC_OUT=$1 timeout 30 ip netns exec "$C" $udhcpc -f -q -n -t "${2:-4}" -T 1 -i "$cif" \
         -s "$tmp/udhcpc.sh" >>"$tmp/udhcpc.log" 2>&1 && grep -q 'event=bound ip=10\.79\.0\.1[01][0-9]$' "$1"
 }
