@@ -99,11 +99,42 @@ static void flush(struct dhcpd_server *s)
     s->n_pend = 0;
 }
 
+static void handle(struct dhcpd_server *s, size_t li, const uint8_t *pkt, size_t len, int tries);
+
+/* libuv reads at most 32 datagrams per socket per loop iteration, so under
+ * load each fsync covered only those and the rest waited in the kernel (and
+ * overflowed its buffer).  Before a commit, read whatever else is queued,
+ * so that one fsync covers every request that arrived meanwhile: the batch
+ * grows with the load instead of the commit rate.  Bounded per iteration. */
+static void drain(struct dhcpd_server *s)
+{
+    static uint8_t slab[65536];
+    size_t n = 0;
+    bool more = true;
+    while (more && n < DHCPD_DRAIN_MAX) {
+        more = false;
+        for (size_t li = 0; li < s->n_ls && n < DHCPD_DRAIN_MAX; li++) {
+            int fd = -1;
+            if (uv_is_closing((uv_handle_t *)&s->ls[li].h) ||
+                uv_fileno((uv_handle_t *)&s->ls[li].h, &fd) != 0)
+                continue;
+            ssize_t got = recv(fd, slab, sizeof(slab), MSG_DONTWAIT);
+            if (got <= 0)
+                continue;
+            more = true;
+            n++;
+            handle(s, li, slab, (size_t)got, 1);
+        }
+    }
+}
+
 static void on_check(uv_check_t *c)
 {
     struct dhcpd_server *s = c->data;
-    if (s->n_pend || s->t->n_dirty)
+    if (s->n_pend || s->t->n_dirty) {
+        drain(s);
         flush(s);
+    }
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -114,8 +145,6 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     (void)h;
     *buf = uv_buf_init(slab, sizeof(slab));
 }
-
-static void handle(struct dhcpd_server *s, size_t li, const uint8_t *pkt, size_t len, int tries);
 
 /* RFC 1071 Internet checksum (the kernel fills it for ping sockets, not
  * for raw ones). */
@@ -359,6 +388,14 @@ static int open_listener(struct dhcpd_server *s, size_t i)
         log_err("cannot listen on %s port 67: %s", l->info.name, strerror(-rc));
         return rc;
     }
+    /* A big receive buffer: requests keep arriving during an fsync (and
+     * while another process has the CPU); the default (~200 KiB, a few
+     * hundred datagrams) overflowed at a few thousand requests a second.
+     * SO_RCVBUFFORCE passes net.core.rmem_max when we have CAP_NET_ADMIN. */
+    int fd = -1, want = DHCPD_RCVBUF;
+    if (uv_fileno((uv_handle_t *)&l->h, &fd) == 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) != 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
     rc = uv_udp_recv_start(&l->h, on_alloc, on_recv);
     if (rc != 0)
         log_err("cannot read on %s: %s", l->info.name, uv_strerror(rc));

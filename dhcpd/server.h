@@ -26,6 +26,10 @@
 
 /* Replies held for one commit; more in one loop iteration commit early. */
 #define DHCPD_BATCH_MAX 256
+/* Datagrams read per loop iteration beyond libuv's own, before a commit. */
+#define DHCPD_DRAIN_MAX 1024
+/* Receive buffer per listening socket (bytes). */
+#define DHCPD_RCVBUF (4 << 20)
 
 struct dhcpd_server;
 
