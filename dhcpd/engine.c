@@ -452,7 +452,11 @@ static int on_decline(struct dhcpd_engine *e, const struct req *r, int64_t now)
     if (!r->requested || (r->server_id && r->server_id != r->ifc->addr))
         return 0;
     struct lease *l = lease_table_find_addr(e->t, r->requested);
-    if (!l || !owns(l, r))
+    /* Only an address the client was ACKed: a client declines after
+     * checking what it was given (4.4.1).  Declining a mere OFFER would let
+     * DISCOVER+DECLINE from made-up MACs quarantine the whole pool without
+     * ever binding a lease (tests/integration/test_dhcpd_abuse.sh). */
+    if (!l || !owns(l, r) || l->state != LEASE_BOUND)
         return 0;
     lease_table_set_client(e->t, l, NULL, 0);
     l->state = LEASE_DECLINED;
@@ -474,7 +478,7 @@ static int on_release(struct dhcpd_engine *e, const struct req *r, int64_t now)
     if (r->server_id && r->server_id != r->ifc->addr)
         return 0;
     struct lease *l = lease_table_find_addr(e->t, r->m.ciaddr);
-    if (!l || !owns(l, r) || l->state != LEASE_BOUND)
+    if (!l || !owns(l, r))
         return 0;
     /* RFC 2131 4.3.4: free, but remembered for the client's return. */
     l->state = LEASE_RELEASED;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: labnet-dhcpd against ISC Kea (kea-dhcp4, memfile
 # lease backend with persist=true) on the same veth link, the same pool and
-# the same clients, in one run.  See docs/BENCHMARKS-dhcp.md for what it
+# the same clients, in one run.  See docs/BENCHMARKS.md ("DHCP") for what it
 # measures and how to read it.
 #
 #   bench/dhcp/run.sh [options]

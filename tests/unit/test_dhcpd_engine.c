@@ -397,6 +397,15 @@ START_TEST(test_dhcpd_engine_decline_quarantines)
     d.requested = a;
     ck_assert_int_eq(fx_send(&f, &d, T0 + 700), 1);
     ck_assert_uint_eq(f.reply.yiaddr, a);
+    /* A DECLINE of an address only OFFERed (never ACKed) is ignored. */
+    d = rq_make(DHCP_DISCOVER, 41);
+    ck_assert_int_eq(fx_send(&f, &d, T0 + 701), 1);
+    uint32_t offered = f.reply.yiaddr;
+    rq = rq_make(DHCP_DECLINE, 41);
+    rq.requested = offered;
+    rq.server_id = f.ifc.addr;
+    ck_assert_int_eq(fx_send(&f, &rq, T0 + 701), 0);
+    ck_assert_uint_ne(lease_table_find_addr(f.t, offered)->state, LEASE_DECLINED);
     /* A DECLINE for an address the client does not hold is ignored. */
     rq = rq_make(DHCP_DECLINE, 7);
     rq.requested = test_ip4("10.0.0.15");
