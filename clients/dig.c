@@ -33,6 +33,7 @@
 #include "common/ares_uv.h"
 #include "common/cli.h"
 #include "common/dns_msg.h"
+#include "common/dns_roots.h"
 #include "common/dns_text.h"
 #include "common/dns_write.h"
 #include "common/log.h"
@@ -718,7 +719,7 @@ static int parse_extra(void *ud, int opt, const char *arg)
 static int load_hints(struct dig *d)
 {
     if (!d->o.root_hints)
-        return dig_hints_parse(dig_hints_builtin, strlen(dig_hints_builtin), &d->hints, NULL);
+        return dig_hints_parse(dns_roots_iana, strlen(dns_roots_iana), &d->hints, NULL);
     FILE *f = fopen(d->o.root_hints, "re");
     if (!f) {
         fprintf(stderr, "labnet-dig: %s: %s\n", d->o.root_hints, strerror(errno));

@@ -46,8 +46,7 @@ struct dig_zone {
     size_t n_ns;
 };
 
-/* IANA's root hints (named.root), for +trace without --root-hints. */
-extern const char dig_hints_builtin[];
+/* IANA's root hints for +trace without --root-hints: common/dns_roots.h. */
 
 /*
  * Parses root hints in named.root (master file) form: one record a line,
