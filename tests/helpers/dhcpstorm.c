@@ -24,6 +24,11 @@
  * silence until the deadline, "NONE MAC ADDR".  An ACK for another address
  * than asked is logged with that address.
  *
+ * Sniff mode (--sniff): prints one line per DHCP message seen on IFACE,
+ * either direction, through a packet socket: "TYPE op=1|2 giaddr=A
+ * yiaddr=A opt82=HEX|- flags=0xFFFF" (TYPE as DISCOVER, OFFER, ...), until -t SECS or
+ * SIGTERM.  The relay test reads it to see option 82 on both legs.
+ *
  * Every request sets the broadcast flag, so every reply comes to
  * 255.255.255.255:68 and one UDP socket bound to IFACE (SO_BINDTODEVICE)
  * hears them all; the interface needs an IPv4 address outside the pool for
@@ -38,9 +43,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -249,18 +257,98 @@ static long read_reboot_file(const char *path, struct storm_client *c, size_t ca
     return (long)n;
 }
 
+static const char *const type_names[] = {"?",   "DISCOVER", "OFFER",   "REQUEST", "DECLINE",
+                                         "ACK", "NAK",      "RELEASE", "INFORM"};
+
+static volatile sig_atomic_t stop_sniff;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    stop_sniff = 1;
+}
+
+/* Prints the DHCP message inside one Ethernet frame, if there is one.  The
+ * frame is checked as any input is: every length before it is used. */
+static void sniff_frame(FILE *out, const uint8_t *f, size_t len)
+{
+    if (len < 14 + 20 + 8 || f[12] != 0x08 || f[13] != 0x00)
+        return;
+    const uint8_t *ip = f + 14;
+    size_t ihl = (size_t)(ip[0] & 0x0f) * 4, tot = (size_t)ip[2] << 8 | ip[3];
+    if ((ip[0] >> 4) != 4 || ihl < 20 || ip[9] != IPPROTO_UDP || tot > len - 14 || tot < ihl + 8)
+        return;
+    const uint8_t *udp = ip + ihl;
+    unsigned sport = (unsigned)udp[0] << 8 | udp[1], dport = (unsigned)udp[2] << 8 | udp[3];
+    size_t ulen = (size_t)udp[4] << 8 | udp[5];
+    if ((sport != DHCP_PORT_SERV && sport != DHCP_PORT_CLI) ||
+        (dport != DHCP_PORT_SERV && dport != DHCP_PORT_CLI) || ulen < 8 || ulen > tot - ihl)
+        return;
+    struct dhcp_msg m;
+    uint8_t type;
+    if (dhcp_msg_parse(&m, udp + 8, ulen - 8) != 0 || dhcp_msg_type(&m, &type) != 0)
+        return;
+    char g[INET_ADDRSTRLEN], y[INET_ADDRSTRLEN], hex[2 * 255 + 1] = "-";
+    const uint8_t *v;
+    size_t vl;
+    uint8_t scratch[255];
+    if (dhcp_msg_opt_get(&m, DHCP_OPT_RELAY_AGENT_INFO, scratch, sizeof(scratch), &v, &vl) == 0)
+        for (size_t i = 0; i < vl; i++)
+            snprintf(hex + 2 * i, 3, "%02x", v[i]);
+    inet_ntop(AF_INET, &m.giaddr, g, sizeof(g));
+    inet_ntop(AF_INET, &m.yiaddr, y, sizeof(y));
+    fprintf(out, "%s op=%u giaddr=%s yiaddr=%s opt82=%s flags=0x%04x\n", type_names[type], m.op, g,
+            y, hex, m.flags);
+    fflush(out);
+}
+
+static int sniff(const char *ifname, const char *path, unsigned long secs)
+{
+    FILE *out = path ? fopen(path, "a") : stdout;
+    if (!out)
+        return 2;
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+    struct sockaddr_ll sll = {.sll_family = AF_PACKET,
+                              .sll_protocol = htons(ETH_P_ALL),
+                              .sll_ifindex = (int)if_nametoindex(ifname)};
+    if (fd < 0 || sll.sll_ifindex == 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll)) != 0) {
+        fprintf(stderr, "dhcpstorm: packet socket on %s: %s\n", ifname, strerror(errno));
+        return 2;
+    }
+    signal(SIGTERM, on_term);
+    signal(SIGINT, on_term);
+    int64_t deadline = now_ms() + (int64_t)secs * 1000;
+    fprintf(stderr, "dhcpstorm: sniffing on %s\n", ifname);
+    while (!stop_sniff && now_ms() < deadline) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        uint8_t buf[2048];
+        ssize_t got = recv(fd, buf, sizeof(buf), 0);
+        if (got > 0)
+            sniff_frame(out, buf, (size_t)got);
+    }
+    close(fd);
+    if (out != stdout)
+        fclose(out);
+    return 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: labnet-dhcpstorm -i IFACE (-n COUNT [-b BASE] | --reboot FILE)\n"
-                    "                        [-k INFLIGHT] [-p PERSEC] [-t SECS] [-o LOG]\n");
+                    "                        [-k INFLIGHT] [-p PERSEC] [-t SECS] [-o LOG]\n"
+                    "       labnet-dhcpstorm -i IFACE --sniff [-t SECS] [-o LOG]\n");
 }
 
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {{"reboot", required_argument, NULL, 'r'},
+                                             {"sniff", no_argument, NULL, 's'},
                                              {NULL, 0, NULL, 0}};
     const char *ifname = NULL, *out = NULL, *reboot_file = NULL;
     unsigned long count = 0, base = 0, inflight = 32, secs = 50, per_sec = 0;
+    bool sniffing = false;
     int opt;
     while ((opt = getopt_long(argc, argv, "i:n:b:k:p:t:o:", longopts, NULL)) != -1) {
         switch (opt) {
@@ -288,11 +376,16 @@ int main(int argc, char **argv)
         case 'r':
             reboot_file = optarg;
             break;
+        case 's':
+            sniffing = true;
+            break;
         default:
             usage();
             return 2;
         }
     }
+    if (sniffing && ifname && strlen(ifname) < IFNAMSIZ && secs)
+        return sniff(ifname, out, secs);
     if (!ifname || strlen(ifname) >= IFNAMSIZ || (!count && !reboot_file) ||
         count > STORM_MAX || inflight == 0 || secs == 0) {
         usage();
