@@ -16,6 +16,9 @@
 #  4. INIT-REBOOT into the wrong subnet: dhclient, holding a lease from
 #     br0, is moved to br1; its REQUEST for the old address gets a NAK and
 #     it then gets an address of the new subnet.
+#  5. labnet-dhcp -d on br2 (T1 2 s, T2 4 s): renews at T1 by unicast; the
+#     server is killed with SIGKILL; at T2 the client rebinds by broadcast,
+#     the restarted server answers from its database: the same address.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: test_dhcp_matrix.sh BUILD_DIR}
@@ -49,6 +52,7 @@ trap 'netns_cleanup; rm -rf "$tmp"' EXIT
 S=$(netns_add srv) || exit 1
 netns_bridge "$S" br0 10.79.0.1/24 || exit 1
 netns_bridge "$S" br1 10.80.0.1/24 || exit 1
+netns_bridge "$S" br2 10.81.0.1/24 || exit 1
 declare -A NS IF
 # attach NAME MAC: a client namespace on br0 with that MAC and no address.
 attach() {
@@ -70,7 +74,7 @@ mac_of() { ip -n "${NS[$1]}" link show "${IF[$1]}" | awk '/link\/ether/ {print $
 state="$tmp/state"
 cat >"$tmp/dhcpd.conf" <<CONF
 [server]
-interfaces = br0, br1
+interfaces = br0, br1, br2
 state-dir = $state
 offer-hold = 5s
 decline-quarantine = 10m
@@ -89,6 +93,13 @@ dns = 10.80.0.53
 domain = b.test
 lease-time = 5m
 
+[subnet 10.81.0.0/24]
+pool = 10.81.0.100-10.81.0.150
+router = 10.81.0.1
+lease-time = 1m
+t1 = 2s
+t2 = 4s
+
 [host labres]
 mac = 02:00:00:00:01:99
 address = 10.79.0.20
@@ -101,8 +112,8 @@ hostname = dcdres
 CONF
 netns_spawn "$S" "$tmp/dhcpd.log" "$dhcpd" -f -c "$tmp/dhcpd.conf"
 srv_pid=$NETNS_PID
-check "labnet-dhcpd serves br0 and br1" \
-    netns_wait_for "grep -q 'Serving DHCP on br0 br1' '$tmp/dhcpd.log'" 5
+check "labnet-dhcpd serves br0, br1 and br2" \
+    netns_wait_for "grep -q 'Serving DHCP on br0 br1 br2' '$tmp/dhcpd.log'" 5
 leases() { "$dhcpd" --state-dir "$state" --leases --json; }
 # lease_row ADDR: the --leases --json object for ADDR (one per line).
 lease_row() { leases | grep -F "\"address\": \"$1\","; }
@@ -319,14 +330,41 @@ check "moved dhclient: then BOUND in the new subnet with its options" \
 check "moved dhclient: the old binding on br0 is untouched" \
     bash -c 'grep -q "\"mac\": \"02:00:00:00:01:02\".*\"state\": \"bound\"" <<<"$1"' _ "$(lease_row "$old")"
 
-check "no sanitizer report from the server" bash -c "! grep -qE 'Sanitizer|runtime error' '$tmp/dhcpd.log'"
+# --- 5. a resident labnet-dhcp across a server crash ---------------------------------
+ns=$(netns_add per) && pif=$(netns_attach "$S" br2 "$ns" "") &&
+    ip -n "$ns" link set "$pif" address 02:00:00:00:01:50 || { echo "FAIL: topology"; exit 1; }
+netns_spawn "$ns" "$tmp/per.log" "$client" -l "$tmp/per.lease" -vv --backoff 300 -d --apply "$pif"
+per_pid=$NETNS_PID
+acks() { grep -c '^<- ACK' "$tmp/per.log"; }
+check "-d: bound, then renewed at T1 by unicast to the server" \
+    netns_wait_for "[ \$(acks) -ge 2 ] && grep -q '^REQUEST .* -> 10.81.0.1\$' '$tmp/per.log'" 6
+p=$(sed -n 's/^<- ACK \([0-9.]*\) .*/\1/p' "$tmp/per.log" | head -n1)
+kill -KILL "$srv_pid"
+wait "$srv_pid" 2>/dev/null
+n_acks=$(acks)
+check "-d: with the server dead, rebinds by broadcast at T2" \
+    netns_wait_for "grep -q '^REQUEST .* -> broadcast' '$tmp/per.log'" 8
+netns_spawn "$S" "$tmp/dhcpd.log.2" "$dhcpd" -f -c "$tmp/dhcpd.conf"
+srv_pid=$NETNS_PID
+check "server restarts after SIGKILL" netns_wait_for "grep -q 'Serving DHCP' '$tmp/dhcpd.log.2'" 5
+check "-d: the restarted server ACKs the rebinding client" \
+    netns_wait_for "[ \$(acks) -gt $n_acks ]" 8
+check "-d: the same address ($p) before and after the crash, still configured" \
+    bash -c '[ -n "$1" ] && [ "$(sed -n "s/^<- ACK \([0-9.]*\) .*/\1/p" "$2" | sort -u)" = "$1" ] &&
+        ip -n "$3" -4 addr show dev "$4" | grep -q "inet $1/24"' _ "$p" "$tmp/per.log" "$ns" "$pif"
+check "-d: the server logged the ACK from its database" \
+    grep -q "DHCPREQUEST for $p from 02:00:00:00:01:50 via br2 -> ACK $p (60s)" "$tmp/dhcpd.log.2"
+kill -TERM "$per_pid" 2>/dev/null
+wait "$per_pid" 2>/dev/null
+
+check "no sanitizer report from the server" bash -c "! grep -qE 'Sanitizer|runtime error' $tmp/dhcpd.log*"
 kill -TERM "$srv_pid"
 wait "$srv_pid" 2>/dev/null
 check "server stops cleanly on SIGTERM" [ $? -eq 0 ]
 echo "took $(($(date +%s) - t_start)) s"
 echo "dhcp matrix: $pass passed, $fail failed"
 if [ "$fail" -ne 0 ]; then
-    for f in "$tmp"/dhcpd.log "$tmp"/*.log "$tmp"/*.err; do
+    for f in "$tmp"/dhcpd.log* "$tmp"/*.log "$tmp"/*.err; do
         echo "--- $f"
         tail -n 20 "$f"
     done
