@@ -165,8 +165,7 @@ static void on_reply(struct storm *s, const uint8_t *pkt, size_t len)
 {
     struct dhcp_msg m;
     uint8_t type;
-    if (dhcp_msg_parse(&m, pkt, len) != 0 || m.op != DHCP_OP_REPLY ||
-        dhcp_msg_type(&m, &type) != 0)
+    if (dhcp_msg_parse(&m, pkt, len) != 0 || m.op != DHCP_OP_REPLY || dhcp_msg_type(&m, &type) != 0)
         return;
     uint32_t idx = m.xid - s->xid_base;
     if (idx >= s->n)
@@ -386,8 +385,8 @@ int main(int argc, char **argv)
     }
     if (sniffing && ifname && strlen(ifname) < IFNAMSIZ && secs)
         return sniff(ifname, out, secs);
-    if (!ifname || strlen(ifname) >= IFNAMSIZ || (!count && !reboot_file) ||
-        count > STORM_MAX || inflight == 0 || secs == 0) {
+    if (!ifname || strlen(ifname) >= IFNAMSIZ || (!count && !reboot_file) || count > STORM_MAX ||
+        inflight == 0 || secs == 0) {
         usage();
         return 2;
     }

@@ -53,7 +53,7 @@ S=$(netns_add srv) || exit 1
 netns_bridge "$S" br0 10.79.0.1/24 || exit 1
 netns_bridge "$S" br1 10.80.0.1/24 || exit 1
 netns_bridge "$S" br2 10.81.0.1/24 || exit 1
-declare -A NS IF
+declare -A NS IFC
 # attach NAME MAC: a client namespace on br0 with that MAC and no address.
 attach() {
     local ns ifc
@@ -61,7 +61,7 @@ attach() {
     ifc=$(netns_attach "$S" br0 "$ns" "") || return 1
     ip -n "$ns" link set "$ifc" address "$2" || return 1
     NS[$1]=$ns
-    IF[$1]=$ifc
+    IFC[$1]=$ifc
 }
 for spec in lab:02:00:00:00:01:01 dcl:02:00:00:00:01:02 udh:02:00:00:00:01:03 \
     dcd:02:00:00:00:01:04 x1:02:00:00:00:01:11 x2:02:00:00:00:01:12 x3:02:00:00:00:01:13 \
@@ -69,7 +69,7 @@ for spec in lab:02:00:00:00:01:01 dcl:02:00:00:00:01:02 udh:02:00:00:00:01:03 \
     rel:02:00:00:00:01:21 dec:02:00:00:00:01:22 req:02:00:00:00:01:23; do
     attach "${spec%%:*}" "${spec#*:}" || { echo "FAIL: topology"; exit 1; }
 done
-mac_of() { ip -n "${NS[$1]}" link show "${IF[$1]}" | awk '/link\/ether/ {print $2}'; }
+mac_of() { ip -n "${NS[$1]}" link show "${IFC[$1]}" | awk '/link\/ether/ {print $2}'; }
 
 state="$tmp/state"
 cat >"$tmp/dhcpd.conf" <<CONF
@@ -127,7 +127,7 @@ FAST=(--backoff 300 --timeout 10)
 lab() { # lab NAME [args]: labnet-dhcp in NAME's namespace, lease file per NAME
     local n=$1
     shift
-    netns_exec "${NS[$n]}" "$client" -l "$tmp/$n.lease" "${FAST[@]}" "$@" "${IF[$n]}"
+    netns_exec "${NS[$n]}" "$client" -l "$tmp/$n.lease" "${FAST[@]}" "$@" "${IFC[$n]}"
 }
 cat >"$tmp/udhcpc.sh" <<'SCRIPT'
 #!/bin/sh
@@ -163,12 +163,13 @@ SCRIPT
 printf 'option domain_name_servers, domain_name\nnoarp\n' >"$tmp/dhcpcd.conf"
 chmod +x "$tmp/udhcpc.sh" "$tmp/dhclient.sh" "$tmp/dhcpcd.hook"
 run_udhcpc() {
+    # shellcheck disable=SC2086 # "busybox udhcpc" is two words
     UDHCPC_OUT=$tmp/udh.out timeout 20 ip netns exec "${NS[udh]}" $udhcpc -f -q -n -t 5 -T 1 \
-        -i "${IF[udh]}" -s "$tmp/udhcpc.sh" >"$tmp/udh.log" 2>&1
+        -i "${IFC[udh]}" -s "$tmp/udhcpc.sh" >"$tmp/udh.log" 2>&1
 }
 run_dhclient() {
     timeout 25 ip netns exec "${NS[dcl]}" dhclient -1 -v -sf "$tmp/dhclient.sh" \
-        -lf "$tmp/dhclient.leases" -pf "$tmp/dhclient.pid" "${IF[dcl]}" >>"$tmp/dcl.log" 2>&1
+        -lf "$tmp/dhclient.leases" -pf "$tmp/dhclient.pid" "${IFC[dcl]}" >>"$tmp/dcl.log" 2>&1
     local rc=$?
     # -1 leaves dhclient running once bound; this test wants only the lease.
     [ -f "$tmp/dhclient.pid" ] && kill "$(cat "$tmp/dhclient.pid")" 2>/dev/null
@@ -180,28 +181,30 @@ run_dhclient() {
 # directory, so the host's are never touched.
 run_dhcpcd() { # run_dhcpcd DBDIR
     mkdir -p "$1/db" "$1/run"
+    # shellcheck disable=SC2016 # expanded by the inner sh
     timeout 25 ip netns exec "${NS[dcd]}" unshare -m sh -c '
         mount --bind "$1/db" /var/lib/dhcpcd && mount --bind "$1/run" /run &&
         mkdir -p /run/dhcpcd &&
         exec dhcpcd -B -1 -4 -f "$2" -c "$3" --noipv4ll -t 15 "$4"' _ \
-        "$1" "$tmp/dhcpcd.conf" "$tmp/dhcpcd.hook" "${IF[dcd]}" >>"$tmp/dcd.log" 2>&1
+        "$1" "$tmp/dhcpcd.conf" "$tmp/dhcpcd.hook" "${IFC[dcd]}" >>"$tmp/dcd.log" 2>&1
 }
 
 # --- 1. every client at once ---------------------------------------------
+declare -A PID
 lab lab --apply >"$tmp/lab.out" 2>"$tmp/lab.err" &
-p_lab=$!
+PID[lab]=$!
 run_dhclient &
-p_dcl=$!
+PID[dcl]=$!
 run_udhcpc &
-p_udh=$!
+PID[udh]=$!
 run_dhcpcd "$tmp/dcd1" &
-p_dcd=$!
+PID[dcd]=$!
 for n in x1 x2 x3 x4; do
     lab "$n" >"$tmp/$n.out" 2>"$tmp/$n.err" &
-    eval "p_$n=\$!"
+    PID[$n]=$!
 done
 for n in lab dcl udh dcd x1 x2 x3 x4; do
-    eval "wait \$p_$n"
+    wait "${PID[$n]}"
     check "$n: client exits 0" [ $? -eq 0 ]
 done
 
@@ -228,8 +231,8 @@ check "udhcpc: pool address, mask, router, DNS, domain, lease time" \
 check "dhcpcd: BOUND, pool address, mask, router, DNS, domain, lease time" \
     grep -qE "reason=BOUND ip=10\.79\.0\.1[0-9][0-9] $want\$" "$tmp/dcd.out"
 check "eight clients at once: eight distinct addresses" \
-    [ "$(printf '%s\n' "${IP[@]}" | grep -c .)" -eq 8 ] &&
-    [ "$(printf '%s\n' "${IP[@]}" | sort -u | grep -c .)" -eq 8 ]
+    bash -c '[ "$1" -eq 8 ] && [ "$2" -eq 8 ]' _ "$(printf '%s\n' "${IP[@]}" | grep -c .)" \
+    "$(printf '%s\n' "${IP[@]}" | sort -u | grep -c .)"
 j=$(leases)
 agree=0
 for n in lab dcl udh dcd x1 x2 x3 x4; do
@@ -240,14 +243,14 @@ check "the server's database binds each address to the client that has it ($agre
 check "the database holds exactly those eight bound leases" \
     [ "$(grep -c '"state": "bound"' <<<"$j")" -eq 8 ]
 check "labnet-dhcp --apply configured its address" \
-    bash -c "ip -n ${NS[lab]} -4 addr show dev ${IF[lab]} | grep -q 'inet ${IP[lab]}/24'"
+    bash -c "ip -n ${NS[lab]} -4 addr show dev ${IFC[lab]} | grep -q 'inet ${IP[lab]}/24'"
 
 # --- 2. reservations -------------------------------------------------------
 lab res >"$tmp/res.out" 2>&1
 check "reserved MAC (labnet-dhcp): exit 0, 10.79.0.20, host name from the reservation" \
     bash -c 'grep -qx "ip=.10.79.0.20." "$1" && grep -qx "hostname=.labres." "$1"' _ "$tmp/res.out"
-ip -n "${NS[dcd]}" link set "${IF[dcd]}" address 02:00:00:00:01:98
-ip -n "${NS[dcd]}" addr flush dev "${IF[dcd]}"
+ip -n "${NS[dcd]}" link set "${IFC[dcd]}" address 02:00:00:00:01:98
+ip -n "${NS[dcd]}" addr flush dev "${IFC[dcd]}"
 run_dhcpcd "$tmp/dcd2"
 check "reserved MAC (dhcpcd): BOUND to 10.79.0.21" \
     grep -q "reason=BOUND ip=10.79.0.21 mask=255.255.255.0" <(tail -n1 "$tmp/dcd.out")
@@ -272,7 +275,7 @@ check "rebind: exit 0, broadcast REQUEST, ACK for the same address" \
     bash -c '[ $3 -eq 0 ] && grep -q "^REQUEST $2 .* -> broadcast" "$1" && grep -q "^<- ACK $2 " "$1"' \
     _ "$tmp/rebind.err" "$a" $?
 
-ip -n "${NS[inf]}" addr add 10.79.0.30/24 dev "${IF[inf]}"
+ip -n "${NS[inf]}" addr add 10.79.0.30/24 dev "${IFC[inf]}"
 n_before=$(leases | grep -c '"address"')
 lab inf -v --inform >"$tmp/inf.out" 2>"$tmp/inf.err"
 check "inform: exit 0 with router, DNS and domain" \
@@ -314,10 +317,10 @@ check "--request: the database binds it to that client" \
 # Move dhclient's link from br0 to br1 (server side), as if the laptop were
 # carried to another network; its lease file still holds the br0 address.
 old=${IP[dcl]}
-srv_end="${IF[dcl]%b}a"
+srv_end="${IFC[dcl]%b}a"
 ip -n "$S" link set "$srv_end" nomaster
 ip -n "$S" link set "$srv_end" master br1
-ip -n "${NS[dcl]}" addr flush dev "${IF[dcl]}"
+ip -n "${NS[dcl]}" addr flush dev "${IFC[dcl]}"
 : >"$tmp/dcl.out"
 run_dhclient
 check "moved dhclient: exit 0" [ $? -eq 0 ]

@@ -53,14 +53,14 @@ netns_bridge "$R" lan2 10.92.0.1/24 || exit 1
 netns_exec "$R" sysctl -qw net.ipv4.ip_forward=1 || exit 1
 ip -n "$S" route add 10.90.0.0/24 via 10.91.0.1 || exit 1
 ip -n "$S" route add 10.92.0.0/24 via 10.91.0.1 || exit 1
-declare -A NS IF
+declare -A NS IFC
 attach() { # attach NAME LAN MAC
     local ns ifc
     ns=$(netns_add "$1") || return 1
     ifc=$(netns_attach "$R" "$2" "$ns" "") || return 1
     ip -n "$ns" link set "$ifc" address "$3" || return 1
     NS[$1]=$ns
-    IF[$1]=$ifc
+    IFC[$1]=$ifc
 }
 attach lab lan1 02:00:00:00:02:01 && attach udh lan1 02:00:00:00:02:02 &&
     attach dcl lan2 02:00:00:00:02:03 || { echo "FAIL: topology"; exit 1; }
@@ -104,7 +104,7 @@ leases() { "$dhcpd" --state-dir "$state" --leases --json; }
 lease_row() { leases | grep -F "\"address\": \"$1\","; }
 lv() { sed -n "s/^$2='\\(.*\\)'\$/\\1/p" "$1"; }
 lab() {
-    netns_exec "${NS[lab]}" "$client" -l "$tmp/lab.lease" --backoff 300 --timeout 10 "$@" "${IF[lab]}"
+    netns_exec "${NS[lab]}" "$client" -l "$tmp/lab.lease" --backoff 300 --timeout 10 "$@" "${IFC[lab]}"
 }
 
 # --- labnet-dhcp on lan1 ----------------------------------------------------------
@@ -127,7 +127,7 @@ req82=$(awk '$1 == "REQUEST" && $3 == "giaddr=10.90.0.1" {print $5}' "$tmp/sniff
 ack82=$(awk -v y="yiaddr=$a" '$1 == "ACK" && $3 == "giaddr=10.90.0.1" && $4 == y {print $5}' "$tmp/sniff.out" | head -n1)
 check "dhcrelay -a added option 82 to the relayed REQUEST (${req82})" \
     bash -c '[[ $1 =~ ^opt82=01[0-9a-f]+ ]]' _ "$req82"
-check "the server's ACK echoes option 82 unchanged" [ -n "$ack82" ] && [ "$ack82" = "$req82" ]
+check "the server's ACK echoes option 82 unchanged" bash -c '[ -n "$1" ] && [ "$1" = "$2" ]' _ "$ack82" "$req82"
 check "the OFFER and ACK went to the relay (giaddr set, op 2)" \
     bash -c 'grep -q "^OFFER op=2 giaddr=10.90.0.1 yiaddr=$2" "$1" && grep -q "^ACK op=2 giaddr=10.90.0.1 yiaddr=$2" "$1"' \
     _ "$tmp/sniff.out" "$a"
@@ -166,14 +166,14 @@ esac
 exit 0
 SCRIPT
 chmod +x "$tmp/udhcpc.sh" "$tmp/dhclient.sh"
-timeout 20 ip netns exec "${NS[udh]}" $udhcpc -f -q -n -t 5 -T 1 -i "${IF[udh]}" \
+timeout 20 ip netns exec "${NS[udh]}" $udhcpc -f -q -n -t 5 -T 1 -i "${IFC[udh]}" \
     -s "$tmp/udhcpc.sh" >"$tmp/udh.log" 2>&1
 check "udhcpc via the relay: a lan1 address with lan1's options" \
     grep -qE "^ip=10\.90\.0\.1[0-4][0-9] mask=255.255.255.0 router=10.90.0.1 dns=10.90.0.53 domain=lan1.test lease=600\$" \
     "$tmp/udh.out"
 run_dhclient() {
     timeout 25 ip netns exec "${NS[dcl]}" dhclient -1 -v -sf "$tmp/dhclient.sh" \
-        -lf "$tmp/dhclient.leases" -pf "$tmp/dhclient.pid" "${IF[dcl]}" >>"$tmp/dcl.log" 2>&1
+        -lf "$tmp/dhclient.leases" -pf "$tmp/dhclient.pid" "${IFC[dcl]}" >>"$tmp/dcl.log" 2>&1
     local rc=$?
     [ -f "$tmp/dhclient.pid" ] && kill "$(cat "$tmp/dhclient.pid")" 2>/dev/null
     rm -f "$tmp/dhclient.pid"
@@ -194,9 +194,9 @@ check "option 82 differs per LAN (circuit id names the relay's interface)" \
 # dhclient, holding a lan2 lease, is plugged into lan1: its INIT-REBOOT
 # REQUEST arrives with giaddr 10.90.0.1 and gets a NAK (wrong network),
 # which the relay must deliver.
-rend="${IF[dcl]%b}a"
+rend="${IFC[dcl]%b}a"
 ip -n "$R" link set "$rend" nomaster && ip -n "$R" link set "$rend" master lan1
-ip -n "${NS[dcl]}" addr flush dev "${IF[dcl]}"
+ip -n "${NS[dcl]}" addr flush dev "${IFC[dcl]}"
 : >"$tmp/dcl.out"
 run_dhclient
 check "moved dhclient: its REQUEST for $d is NAKed (wrong network)" \

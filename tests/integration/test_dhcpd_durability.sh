@@ -100,7 +100,7 @@ sleep 0.3
 cp "$tmp/acks.A" "$tmp/acks.atkill"
 n_kill=$(wc -l <"$tmp/acks.atkill")
 check "the kill came in the middle of the storm ($n_kill of $A ACKed)" \
-    [ "$n_kill" -ge 150 ] && [ "$n_kill" -lt "$A" ]
+    bash -c '[ "$1" -ge 150 ] && [ "$1" -lt "$2" ]' _ "$n_kill" "$A"
 miss=$(missing_acks "$tmp/acks.atkill" "$state")
 check "every ACK seen up to the kill is in the dead server's database, bound to its client" \
     [ -z "$miss" ]
