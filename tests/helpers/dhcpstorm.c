@@ -252,7 +252,7 @@ static long read_reboot_file(const char *path, struct storm_client *c, size_t ca
         c[n].want = ia.s_addr;
         n++;
     }
-    fclose(f);
+    (void)fclose(f);
     return (long)n;
 }
 
@@ -298,7 +298,7 @@ static void sniff_frame(FILE *out, const uint8_t *f, size_t len)
     inet_ntop(AF_INET, &m.yiaddr, y, sizeof(y));
     fprintf(out, "%s op=%u giaddr=%s yiaddr=%s opt82=%s flags=0x%04x\n", type_names[type], m.op, g,
             y, hex, m.flags);
-    fflush(out);
+    (void)fflush(out);
 }
 
 static int sniff(const char *ifname, const char *path, unsigned long secs)
@@ -314,8 +314,8 @@ static int sniff(const char *ifname, const char *path, unsigned long secs)
         fprintf(stderr, "dhcpstorm: packet socket on %s: %s\n", ifname, strerror(errno));
         return 2;
     }
-    signal(SIGTERM, on_term);
-    signal(SIGINT, on_term);
+    (void)signal(SIGTERM, on_term);
+    (void)signal(SIGINT, on_term);
     int64_t deadline = now_ms() + (int64_t)secs * 1000;
     fprintf(stderr, "dhcpstorm: sniffing on %s\n", ifname);
     while (!stop_sniff && now_ms() < deadline) {
@@ -329,7 +329,7 @@ static int sniff(const char *ifname, const char *path, unsigned long secs)
     }
     close(fd);
     if (out != stdout)
-        fclose(out);
+        (void)fclose(out);
     return 0;
 }
 
