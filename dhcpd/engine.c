@@ -138,8 +138,20 @@ static int decode(struct dhcpd_engine *e, struct req *r, const struct dhcpd_ifac
             return -EBADMSG;
     }
     /* RFC 2131 4.3.1: the subnet comes from giaddr when relayed, else from
-     * the interface the request arrived on. */
-    r->s = dhcpd_conf_subnet_of(e->conf, m->giaddr ? m->giaddr : ifc->addr);
+     * the interface the request arrived on.  But a message that carries
+     * ciaddr without giaddr may come from a client behind a router: RFC
+     * 2131 4.3.2 (RENEWING) says such a REQUEST is unicast, "no relay
+     * agents will be involved", and "the DHCP server will trust the value
+     * in 'ciaddr'"; an INFORM (4.3.5) and a RELEASE are unicast the same
+     * way.  So ciaddr places them when it lies in a subnet we serve (ISC
+     * dhcpd and Kea do the same); otherwise the interface decides, and a
+     * foreign ciaddr is NAKed as before. */
+    r->s = NULL;
+    if (!m->giaddr && m->ciaddr &&
+        (r->type == DHCP_REQUEST || r->type == DHCP_INFORM || r->type == DHCP_RELEASE))
+        r->s = dhcpd_conf_subnet_of(e->conf, m->ciaddr);
+    if (!r->s)
+        r->s = dhcpd_conf_subnet_of(e->conf, m->giaddr ? m->giaddr : ifc->addr);
     if (!r->s)
         return -ENOENT;
     r->subnet = (uint16_t)(r->s - e->conf->subnets);

@@ -94,15 +94,17 @@ suite() {
     # DORA, shell output, -v.
     C -v "$cif" >"$d/out" 2>"$d/err"
     check "[$kind] DORA: exit 0" [ $? -eq 0 ]
-    local ip='' router='' dns='' serverid='' lease='' mask='' domain=''
+    local ip='' router='' dns='' serverid='' lease='' mask='' domain='' t1='' t2=''
     # The output is meant for eval: that is the interface under test.
     eval "$(cat "$d/out")"
     check "[$kind] address from the pool" bash -c '[[ $1 =~ ^10\.77\.0\.(1[0-4][0-9]|150)$ ]]' _ "$ip"
+    # One command per check: "check D [ a ] && [ b ]" would check only a.
     check "[$kind] router, DNS, server id, mask" \
-        [ "$router" = 10.77.0.1 ] && [ "${dns%% *}" = 10.77.0.1 ] && [ "$serverid" = 10.77.0.1 ] && [ "$mask" = 24 ]
-    check "[$kind] lease time and T1/T2 printed" [ -n "$lease" ] && [ "$lease" -gt 0 ] && [ "$t1" -le "$t2" ]
+        test "$router ${dns%% *} $serverid $mask" = "10.77.0.1 10.77.0.1 10.77.0.1 24"
+    check "[$kind] lease time and T1/T2 printed" \
+        bash -c '[ -n "$1" ] && [ "$1" -gt 0 ] && [ "$2" -le "$3" ]' _ "$lease" "$t1" "$t2"
     if [ "$kind" = udhcpd ]; then
-        check "[$kind] domain and lease time as configured" [ "$domain" = lab.test ] && [ "$lease" = 600 ]
+        check "[$kind] domain and lease time as configured" test "$domain $lease" = "lab.test 600"
     fi
     check "[$kind] -v shows DISCOVER, OFFER, REQUEST, ACK in order" bash -c '
         [ "$(sed -E "s/^(<- )?([A-Z]+).*/\1\2/" "$1" | uniq | tr "\n" ,)" = \
@@ -152,6 +154,11 @@ suite() {
         check "[$kind] the server holds the lease as expired" \
             bash -c "busybox dumpleases -f '$d/srv/udhcpd.leases' | grep -F ' $ip ' | grep -q expired"
     fi
+    if [ "$kind" = labnet ]; then
+        check "[$kind] the server holds the lease as released" bash -c \
+            '"$1" --state-dir "$2" --leases --json | grep -F "\"address\": \"$3\"," | grep -q "\"state\": \"released\""' \
+            _ "$dhcpd" "$d/srv" "$ip"
+    fi
     C --renew "$cif" >/dev/null 2>&1
     check "[$kind] --renew without a lease file: exit 5" [ $? -eq 5 ]
 
@@ -168,6 +175,12 @@ suite() {
         sleep 0.3
         check "[$kind] --hostname reached the server" \
             bash -c "busybox dumpleases -f '$d/srv/udhcpd.leases' | grep -F ' 10.77.0.142 ' | grep -q labhost"
+    fi
+
+    if [ "$kind" = labnet ]; then
+        check "[$kind] --hostname reached the server" bash -c \
+            '"$1" --state-dir "$2" --leases --json | grep -F "\"address\": \"10.77.0.142\"," | grep -q "\"hostname\": \"labhost\""' \
+            _ "$dhcpd" "$d/srv"
     fi
 
     # Hook script: udhcpc-style argument and environment.
@@ -225,7 +238,7 @@ netns_exec "$lone" "$client" -l "$tmp/none.lease" --backoff 200 --timeout 2 -v "
 rc=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 check "no server: exit 4 (timeout)" [ $rc -eq 4 ]
-check "no server: gave up within the 2 s bound (took ${ms} ms)" [ $ms -ge 1900 ] && [ $ms -lt 3500 ]
+check "no server: gave up within the 2 s bound (took ${ms} ms)" bash -c '[ "$1" -ge 1900 ] && [ "$1" -lt 3500 ]' _ "$ms"
 check "no server: retransmitted with back-off" [ "$(grep -c '^DISCOVER' "$tmp/none.err")" -ge 3 ]
 check "no server: nothing on standard output" [ ! -s "$tmp/none.out" ]
 netns_exec "$lone" "$client" -l "$tmp/none.lease" --backoff 200 --retries 1 "$lif" >/dev/null 2>&1

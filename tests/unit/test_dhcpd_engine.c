@@ -366,6 +366,52 @@ START_TEST(test_dhcpd_engine_renewing_and_rebinding)
 }
 END_TEST
 
+/* RFC 2131 4.3.2: a RENEWING client behind a router unicasts without a
+ * relay (giaddr 0); the server trusts ciaddr.  Found by
+ * integration.dhcp_relay: such renewals were NAKed as "wrong network". */
+START_TEST(test_dhcpd_engine_routed_client_trusted_by_ciaddr)
+{
+    struct fx f;
+    fx_init(&f);
+    /* Bound while on the 10.5.0.0/24 link... */
+    f.ifc.addr = test_ip4("10.5.0.1");
+    uint32_t a = fx_bind(&f, 7, T0);
+    ck_assert_uint_eq(a, test_ip4("10.5.0.100"));
+    /* ...renewed through a router: it arrives on 10.0.0.1's interface. */
+    f.ifc.addr = test_ip4("10.0.0.1");
+    struct dhcp_request rq = rq_make(DHCP_REQUEST, 7);
+    rq.state = DHCP_REQ_RENEWING;
+    rq.ciaddr = a;
+    ck_assert_int_eq(fx_send(&f, &rq, T0 + 1800), 1);
+    ck_assert_uint_eq(reply_type(&f), DHCP_ACK);
+    ck_assert_uint_eq(f.reply.yiaddr, a);
+    ck_assert_int_eq(f.out.dest, DHCPD_DEST_CIADDR);
+    ck_assert_uint_eq(f.out.dest_addr, a);
+    uint32_t router = 0;
+    ck_assert_int_eq(dhcp_msg_get_addr(&f.reply, DHCP_OPT_ROUTERS, &router), 0);
+    ck_assert_uint_eq(router, test_ip4("10.5.0.1"));
+    /* Another client's address in that subnet: still a NAK. */
+    rq = rq_make(DHCP_REQUEST, 8);
+    rq.state = DHCP_REQ_RENEWING;
+    rq.ciaddr = a;
+    ck_assert_int_eq(fx_send(&f, &rq, T0 + 1800), 1);
+    ck_assert_uint_eq(reply_type(&f), DHCP_NAK);
+    /* INFORM from a routed host: that subnet's options. */
+    rq = rq_make(DHCP_INFORM, 9);
+    rq.ciaddr = test_ip4("10.5.0.77");
+    ck_assert_int_eq(fx_send(&f, &rq, T0), 1);
+    ck_assert_int_eq(dhcp_msg_get_addr(&f.reply, DHCP_OPT_ROUTERS, &router), 0);
+    ck_assert_uint_eq(router, test_ip4("10.5.0.1"));
+    /* RELEASE from the routed client frees the lease. */
+    rq = rq_make(DHCP_RELEASE, 7);
+    rq.ciaddr = a;
+    rq.server_id = test_ip4("10.0.0.1");
+    ck_assert_int_eq(fx_send(&f, &rq, T0 + 1900), 0);
+    ck_assert_int_eq(lease_table_find_addr(f.t, a)->state, LEASE_RELEASED);
+    fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_dhcpd_engine_decline_quarantines)
 {
     struct fx f;
@@ -747,6 +793,7 @@ static Suite *dhcpd_engine_suite(void)
     tcase_add_test(tc, test_dhcpd_engine_selecting_naks_taken_address);
     tcase_add_test(tc, test_dhcpd_engine_init_reboot);
     tcase_add_test(tc, test_dhcpd_engine_renewing_and_rebinding);
+    tcase_add_test(tc, test_dhcpd_engine_routed_client_trusted_by_ciaddr);
     tcase_add_test(tc, test_dhcpd_engine_decline_quarantines);
     tcase_add_test(tc, test_dhcpd_engine_release_frees_and_remembers);
     tcase_add_test(tc, test_dhcpd_engine_inform);
