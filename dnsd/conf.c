@@ -104,9 +104,9 @@ static void get_update(struct cfg *cfg, struct dnsd_conf *c)
     const char *vals[DNSD_MAX_KEYS];
     int lines[DNSD_MAX_KEYS];
     size_t n = 0;
-    char err[256];
     if (cfg_get_str_list(cfg, "update", "key", vals, lines, DNSD_MAX_KEYS, &n) == 0) {
         for (size_t i = 0; i < n; i++) {
+            char err[256];
             if (dns_tsig_key_parse(&u->keys[u->n_keys], vals[i], err, sizeof(err)) != 0) {
                 cfg_error_line(cfg, lines[i], "update", "key", "%s", err);
                 continue;
@@ -127,10 +127,10 @@ static void get_update(struct cfg *cfg, struct dnsd_conf *c)
                 break;
             uint8_t name[DNS_NAME_MAXLEN];
             size_t nl;
-            bool local = false;
             if (dns_name_from_text(p, len, name, &nl) != 0) {
                 cfg_error_at(cfg, "update", "zones", "\"%.*s\" is not a domain name", (int)len, p);
             } else {
+                bool local = false;
                 dns_name_lower(name);
                 for (size_t i = 0; i < localzone_zone_count(c->local); i++)
                     local |= dns_name_eq(localzone_zone_get(c->local, i), name);

@@ -322,7 +322,7 @@ static int store_add(struct dynzone *dz, struct dz_rec *r)
 {
     if (dz->n == DYNZONE_MAX_RECORDS)
         return -E2BIG;
-    struct dz_rec **nr = realloc(dz->rec, (dz->n + 1) * sizeof(*nr));
+    struct dz_rec **nr = realloc(dz->rec, (dz->n + 1) * sizeof(struct dz_rec *));
     if (!nr)
         return -ENOMEM;
     dz->rec = nr;
@@ -533,7 +533,7 @@ static void work_remove(struct work *w, size_t i)
 {
     if (w->rec[i]->fresh)
         free(w->rec[i]);
-    memmove(&w->rec[i], &w->rec[i + 1], (w->n - i - 1) * sizeof(*w->rec));
+    memmove(&w->rec[i], &w->rec[i + 1], (w->n - i - 1) * sizeof(struct dz_rec *));
     w->n--;
     w->changed = true;
 }
@@ -562,7 +562,7 @@ static int work_push(struct work *w, struct dz_rec *r)
         return -E2BIG;
     if (w->n == w->cap) {
         size_t nc = w->cap ? w->cap * 2 : 16;
-        struct dz_rec **nr = realloc(w->rec, nc * sizeof(*nr));
+        struct dz_rec **nr = realloc(w->rec, nc * sizeof(struct dz_rec *));
         if (!nr)
             return -ENOMEM;
         w->rec = nr;
@@ -768,11 +768,11 @@ uint8_t dynzone_update(struct dynzone *dz, const struct dns_msg *m, const uint8_
     if (!dz->base)
         goto out;
     w.cap = dz->n + 16;
-    w.rec = malloc(w.cap * sizeof(*w.rec));
+    w.rec = malloc(w.cap * sizeof(struct dz_rec *));
     if (!w.rec)
         goto out;
     if (dz->n)
-        memcpy(w.rec, dz->rec, dz->n * sizeof(*w.rec));
+        memcpy(w.rec, dz->rec, dz->n * sizeof(struct dz_rec *));
     w.n = dz->n;
     struct view v = {.base = dz->base->local, .w = &w, .zone = zone};
 

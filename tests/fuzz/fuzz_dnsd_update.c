@@ -92,15 +92,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t before = dynzone_count(dz), lz_before = lz_count(dz);
         uint32_t serial = dynzone_serial(dz);
         struct dynzone_snap *snap = NULL;
-        struct server_ctx ctx = {.conf = conf,
-                                 .dyn = dz,
-                                 .local = dynzone_snap_refresh(dz, &snap),
-                                 .wall_s = NOW};
+        struct server_ctx ctx = {
+            .conf = conf, .dyn = dz, .local = dynzone_snap_refresh(dz, &snap), .wall_s = NOW};
         struct server_query q;
         enum server_event ev;
         size_t olen = 0;
-        enum server_verdict v =
-            server_query_handle(&ctx, &peer, flags & 1, copy, len, &q, out, sizeof(out), &olen, &ev);
+        enum server_verdict v = server_query_handle(&ctx, &peer, flags & 1, copy, len, &q, out,
+                                                    sizeof(out), &olen, &ev);
         dynzone_snap_release(snap);
         if (v != SERVER_REPLY)
             continue;

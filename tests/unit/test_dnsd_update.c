@@ -731,8 +731,8 @@ static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    ck_assert_int_ge(fputs(text, f), 0);
+    ck_assert_int_eq(fclose(f), 0);
 }
 
 START_TEST(test_dnsd_update_persistence)
@@ -754,7 +754,7 @@ START_TEST(test_dnsd_update_persistence)
     ck_assert_ptr_nonnull(f);
     char text[1024];
     size_t n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
+    ck_assert_int_eq(fclose(f), 0);
     text[n] = '\0';
     ck_assert_str_eq(text, "; labnet-dnsd dynamic records (DNS UPDATE), rewritten on each change\n"
                            "$SERIAL 2\n"
