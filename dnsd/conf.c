@@ -96,6 +96,96 @@ static void get_local(struct cfg *cfg, struct dnsd_conf *c)
                      err);
 }
 
+/* [update] key = [ALG:]NAME:SECRET (repeatable), zones, allow. */
+static void get_update(struct cfg *cfg, struct dnsd_conf *c)
+{
+    cfg_section_known(cfg, "update");
+    struct dnsd_update_conf *u = &c->update;
+    const char *vals[DNSD_MAX_KEYS];
+    int lines[DNSD_MAX_KEYS];
+    size_t n = 0;
+    if (cfg_get_str_list(cfg, "update", "key", vals, lines, DNSD_MAX_KEYS, &n) == 0) {
+        for (size_t i = 0; i < n; i++) {
+            char err[256];
+            if (dns_tsig_key_parse(&u->keys[u->n_keys], vals[i], err, sizeof(err)) != 0) {
+                cfg_error_line(cfg, lines[i], "update", "key", "%s", err);
+                continue;
+            }
+            for (size_t k = 0; k < u->n_keys; k++)
+                if (dns_name_eq(u->keys[k].name, u->keys[u->n_keys].name))
+                    cfg_error_line(cfg, lines[i], "update", "key", "key name given twice");
+            u->n_keys++;
+        }
+    }
+    /* Zones: named ones must be local; by default every local zone. */
+    const char *v;
+    if (cfg_get_str(cfg, "update", "zones", &v) == 0) {
+        for (const char *p = v;;) {
+            p += strspn(p, ", \t");
+            size_t len = strcspn(p, ", \t");
+            if (len == 0)
+                break;
+            uint8_t name[DNS_NAME_MAXLEN];
+            size_t nl;
+            if (dns_name_from_text(p, len, name, &nl) != 0) {
+                cfg_error_at(cfg, "update", "zones", "\"%.*s\" is not a domain name", (int)len, p);
+            } else {
+                bool local = false;
+                dns_name_lower(name);
+                for (size_t i = 0; i < localzone_zone_count(c->local); i++)
+                    local |= dns_name_eq(localzone_zone_get(c->local, i), name);
+                if (!local)
+                    cfg_error_at(cfg, "update", "zones", "%.*s is not in [local] zones", (int)len,
+                                 p);
+                else if (u->n_zones < DNSD_MAX_UPD_ZONES)
+                    memcpy(u->zones[u->n_zones++], name, nl);
+            }
+            p += len;
+        }
+    } else {
+        for (size_t i = 0; i < localzone_zone_count(c->local) && i < DNSD_MAX_UPD_ZONES; i++) {
+            const uint8_t *z = localzone_zone_get(c->local, i);
+            memcpy(u->zones[u->n_zones++], z, dns_name_len(z));
+        }
+    }
+    /* Senders: loopback and the [server] allow networks unless named. */
+    struct net_cidr cidr[ACL_MAX_RULES];
+    n = 0;
+    int rc = cfg_get_cidr_list(cfg, "update", "allow", cidr, ACL_MAX_RULES, &n);
+    if (rc == 0) {
+        u->acl.n = 0;
+    } else if (rc == -ENOENT) {
+        acl_init(&u->acl);
+        n = 0;
+        if (cfg_get_cidr_list(cfg, "server", "allow", cidr, ACL_MAX_RULES, &n) != 0)
+            n = 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (acl_rule_add(&u->acl, &cidr[i], ACL_ALLOW) != 0) {
+            cfg_error_at(cfg, "update", "allow", "more than %d access rules", ACL_MAX_RULES);
+            break;
+        }
+}
+
+/* [server] state-dir, else $STATE_DIRECTORY (systemd: the first of a
+ * colon-separated list), else DNSD_STATE_DIR. */
+static void get_state_dir(struct cfg *cfg, struct dnsd_conf *c)
+{
+    const char *s;
+    if (cfg_get_path(cfg, "server", "state-dir", &s) == 0) {
+        copy_str(cfg, "server", "state-dir", s, c->state_dir, sizeof(c->state_dir));
+        return;
+    }
+    const char *env = getenv("STATE_DIRECTORY");
+    size_t n = env ? strcspn(env, ":") : 0;
+    if (n > 0 && n < sizeof(c->state_dir)) {
+        memcpy(c->state_dir, env, n);
+        c->state_dir[n] = '\0';
+    } else {
+        memcpy(c->state_dir, DNSD_STATE_DIR, sizeof(DNSD_STATE_DIR));
+    }
+}
+
 /* [forward NAME.] servers = ADDR[:PORT]... */
 static void get_forwards(struct cfg *cfg, struct dnsd_conf *c)
 {
@@ -259,6 +349,8 @@ static int load(struct cfg *cfg, const struct dnsd_overrides *ov, FILE *errf,
         cfg_error_at(cfg, "cache", "min-ttl", "is above max-ttl (%u s)", c->cache.max_ttl);
 
     get_local(cfg, c);
+    get_update(cfg, c);
+    get_state_dir(cfg, c);
     get_forwards(cfg, c);
     int orc = ov ? apply_overrides(c, ov, errf) : 0;
     if (c->n_listen == 0)

@@ -4,11 +4,12 @@
  *
  *   [server]   listen, threads, allow, refuse, deny, rate-limit,
  *              rate-limit-slip, edns-size, tcp-idle-timeout,
- *              max-tcp-connections, max-pending, user, pid-file
+ *              max-tcp-connections, max-pending, user, pid-file, state-dir
  *   [resolver] root-hints, timeout, max-referrals, max-cname,
  *              max-upstream, use-0x20, prefetch
  *   [cache]    size, min-ttl, max-ttl, neg-max-ttl, serve-stale
  *   [local]    zones, hosts-file, record (repeatable)
+ *   [update]   key (repeatable), zones, allow
  *   [forward NAME.]  servers
  *
  * A struct dnsd_conf is immutable once loaded and shared by the worker
@@ -26,14 +27,18 @@
 
 #include "common/addr.h"
 #include "common/config.h"
+#include "common/dns_tsig.h"
 #include "dnsd/acl.h"
 #include "dnsd/resolver.h"
 
-#define DNSD_MAX_LISTEN   16
-#define DNSD_MAX_THREADS  256
-#define DNSD_MAX_FORWARDS 64
-#define DNSD_MAX_RECORDS  1024 /* "record =" lines in the file */
-#define DNSD_DEFAULT_PORT 5353
+#define DNSD_MAX_LISTEN    16
+#define DNSD_MAX_THREADS   256
+#define DNSD_MAX_FORWARDS  64
+#define DNSD_MAX_RECORDS   1024 /* "record =" lines in the file */
+#define DNSD_DEFAULT_PORT  5353
+#define DNSD_MAX_KEYS      32 /* [update] key lines */
+#define DNSD_MAX_UPD_ZONES 64
+#define DNSD_STATE_DIR     "/var/lib/labnet"
 /* Queries in resolution per worker thread (Unbound's
  * num-queries-per-thread is 1024 too): each holds an upstream socket and
  * ~15 KiB until its answer or its deadline. */
@@ -41,6 +46,15 @@
 
 struct localzone;
 struct ratelimit;
+
+/* [update]: who may change which local zones (RFC 2136, RFC 8945). */
+struct dnsd_update_conf {
+    struct dns_tsig_key keys[DNSD_MAX_KEYS]; /* none: every update refused */
+    size_t n_keys;
+    uint8_t zones[DNSD_MAX_UPD_ZONES][DNS_NAME_MAXLEN]; /* lower case */
+    size_t n_zones;
+    struct acl acl; /* allow = may send updates */
+};
 
 struct dnsd_conf {
     atomic_int refs;
@@ -56,11 +70,13 @@ struct dnsd_conf {
     uint32_t max_pending; /* queries in resolution per worker, UDP and TCP */
     char user[64];
     char pid_file[4096];
+    char state_dir[4096];  /* dnsd-dynamic.zone lives here */
     char root_hints[4096]; /* "" = built-in */
     struct resolver_config resolver;
     struct resolver_forward forwards[DNSD_MAX_FORWARDS];
     size_t n_forwards;
     struct dns_cache_config cache;
+    struct dnsd_update_conf update;
     struct localzone *local; /* never NULL once loaded */
     struct ratelimit *rl;    /* NULL when rate_limit is 0 */
     struct cfg *cfg;         /* kept for error messages; freed with the conf */

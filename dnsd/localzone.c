@@ -31,6 +31,7 @@ struct localzone {
     uint8_t *data; /* owners and RDATA, back to back */
     size_t data_len, data_cap;
     bool adding_hosts;
+    uint32_t serial; /* of the synthesized SOA; 0 reads as 1 */
 };
 
 static void set_err(char *err, size_t cap, const char *fmt, ...)
@@ -139,6 +140,10 @@ static int rdata_check(uint16_t type, const uint8_t *rd, uint16_t len)
     case DNS_TYPE_SRV:
         n = len > 6 ? name_check(rd, len, 6) : 0;
         return n && n + 6 == len ? 0 : -EBADMSG;
+    case DNS_TYPE_DHCID:
+        /* RFC 4701 3.1: opaque, at least the identifier type and digest
+         * type; what DHCP servers publish beside a lease's names. */
+        return len >= 3 ? 0 : -EBADMSG;
     case DNS_TYPE_TXT: {
         /* RFC 1035 3.3.14: one or more character-strings filling RDATA. */
         size_t pos = 0;
@@ -188,6 +193,11 @@ static int rr_add(struct localzone *lz, const uint8_t *owner, uint16_t type, uin
     r->from_hosts = lz->adding_hosts;
     lz->n++;
     return 0;
+}
+
+int localzone_rdata_check(uint16_t type, const uint8_t *rdata, uint16_t rdlen)
+{
+    return rdata_check(type, rdata, rdlen);
 }
 
 int localzone_rr_add(struct localzone *lz, const uint8_t *owner, uint16_t type, uint32_t ttl,
@@ -659,7 +669,7 @@ static size_t lower_bound(const struct localzone *lz, const uint8_t *name)
     return lo;
 }
 
-static const uint8_t *zone_of(const struct localzone *lz, const uint8_t *name)
+const uint8_t *localzone_zone_of(const struct localzone *lz, const uint8_t *name)
 {
     const uint8_t *best = NULL;
     size_t best_labels = 0;
@@ -710,7 +720,8 @@ static void write_rrset(const struct localzone *lz, struct dns_wr *d, int sec, s
 
 /* The zone's SOA, synthesized: RFC 2308 3 wants it in negative answers,
  * and its MINIMUM (and TTL) bound how long they are cached. */
-static void write_soa(struct dns_wr *d, int sec, const uint8_t *zone, const uint8_t *owner)
+static void write_soa(struct dns_wr *d, int sec, const uint8_t *zone, const uint8_t *owner,
+                      uint32_t serial)
 {
     uint8_t rname[DNS_NAME_MAXLEN];
     size_t zl = dns_name_len(zone);
@@ -725,7 +736,7 @@ static void write_soa(struct dns_wr *d, int sec, const uint8_t *zone, const uint
     dns_wr_rr_begin(d, owner, DNS_TYPE_SOA, DNS_CLASS_IN, LOCALZONE_NEG_TTL);
     dns_wr_rdata_name(d, zone);
     dns_wr_rdata_name(d, rname);
-    wire_wr_u32(&d->w, 1);      /* serial */
+    wire_wr_u32(&d->w, serial ? serial : 1);
     wire_wr_u32(&d->w, 3600);   /* refresh */
     wire_wr_u32(&d->w, 900);    /* retry */
     wire_wr_u32(&d->w, 604800); /* expire */
@@ -744,7 +755,7 @@ int localzone_answer(const struct localzone *lz, const uint8_t *qname, uint16_t 
     uint8_t rcode = DNS_RCODE_NOERROR;
     const uint8_t *neg_zone = NULL;
     for (int hop = 0; hop <= LOCALZONE_MAX_CHAIN; hop++) {
-        const uint8_t *zone = zone_of(lz, name);
+        const uint8_t *zone = localzone_zone_of(lz, name);
         size_t lo = lower_bound(lz, name), hi = lo;
         while (hi < lz->n && dns_name_eq(rr_owner(lz, &lz->rr[hi]), name))
             hi++;
@@ -782,7 +793,7 @@ int localzone_answer(const struct localzone *lz, const uint8_t *qname, uint16_t 
             for (size_t k = lo; k < hi; k++)
                 have_soa |= lz->rr[k].type == DNS_TYPE_SOA;
             if (!have_soa) {
-                write_soa(d, DNS_SEC_AN, zone, owner);
+                write_soa(d, DNS_SEC_AN, zone, owner, lz->serial);
                 found = true;
             }
         }
@@ -800,8 +811,65 @@ int localzone_answer(const struct localzone *lz, const uint8_t *qname, uint16_t 
         break;
     }
     if (neg_zone)
-        write_soa(d, DNS_SEC_NS, neg_zone, neg_zone);
+        write_soa(d, DNS_SEC_NS, neg_zone, neg_zone, lz->serial);
     d->hdr.rcode = rcode;
     d->hdr.aa = true;
     return 1;
+}
+
+/* ---- access for the dynamic zone store (dnsd/dynzone.c) ---- */
+
+void localzone_serial_set(struct localzone *lz, uint32_t serial)
+{
+    lz->serial = serial;
+}
+
+size_t localzone_zone_count(const struct localzone *lz)
+{
+    return lz->nzones;
+}
+
+const uint8_t *localzone_zone_get(const struct localzone *lz, size_t i)
+{
+    return i < lz->nzones ? lz->zones[i] : NULL;
+}
+
+int localzone_rr_get(const struct localzone *lz, size_t i, struct localzone_rr *out)
+{
+    if (i >= lz->n)
+        return -ENOENT;
+    const struct lz_rr *r = &lz->rr[i];
+    out->owner = rr_owner(lz, r);
+    out->type = r->type;
+    out->ttl = r->ttl;
+    out->rdata = lz->data + r->rdata_off;
+    out->rdlen = r->rdlen;
+    return 0;
+}
+
+void localzone_name_range(const struct localzone *lz, const uint8_t *name, size_t *lo, size_t *hi)
+{
+    size_t l = lower_bound(lz, name), h = l;
+    while (h < lz->n && dns_name_eq(rr_owner(lz, &lz->rr[h]), name))
+        h++;
+    *lo = l;
+    *hi = h;
+}
+
+int localzone_merge(struct localzone *dst, const struct localzone *src)
+{
+    for (size_t i = 0; i < src->nzones; i++) {
+        int rc = localzone_zone_add(dst, src->zones[i]);
+        if (rc != 0)
+            return rc;
+    }
+    for (size_t i = 0; i < src->n; i++) {
+        const struct lz_rr *r = &src->rr[i];
+        dst->adding_hosts = r->from_hosts;
+        int rc = rr_add(dst, rr_owner(src, r), r->type, r->ttl, src->data + r->rdata_off, r->rdlen);
+        dst->adding_hosts = false;
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
 }

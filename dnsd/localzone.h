@@ -36,6 +36,10 @@
 #define LOCALZONE_NEG_TTL     300         /* SOA MINIMUM and TTL of negative answers */
 #define LOCALZONE_MAX_CHAIN   8
 
+#ifndef DNS_TYPE_DHCID
+#define DNS_TYPE_DHCID 49 /* RFC 4701; local data holds it opaque */
+#endif
+
 struct localzone;
 
 /* Returns an empty set, or NULL (ENOMEM).  Free with localzone_free. */
@@ -83,5 +87,42 @@ size_t localzone_count(const struct localzone *lz);
  */
 int localzone_answer(const struct localzone *lz, const uint8_t *qname, uint16_t qtype,
                      uint16_t qclass, struct dns_wr *d);
+
+/* ---- for the dynamic zone store (dnsd/dynzone.h) ---- */
+
+/* One record as stored: pointers into lz, valid while lz lives. */
+struct localzone_rr {
+    const uint8_t *owner; /* lower case, uncompressed */
+    uint16_t type;
+    uint32_t ttl;
+    const uint8_t *rdata; /* names uncompressed */
+    uint16_t rdlen;
+};
+
+/* Checks RDATA of type as localzone_rr_add would: 0, -ENOTSUP (a type
+ * local data cannot hold), -EBADMSG. */
+int localzone_rdata_check(uint16_t type, const uint8_t *rdata, uint16_t rdlen);
+
+/* Sets the serial of the synthesized SOA records (default 1); the dynamic
+ * store bumps it on every update (RFC 1996 / RFC 2136 3.6). */
+void localzone_serial_set(struct localzone *lz, uint32_t serial);
+
+/* The zones, by index in [0, localzone_zone_count); NULL past the end. */
+size_t localzone_zone_count(const struct localzone *lz);
+const uint8_t *localzone_zone_get(const struct localzone *lz, size_t i);
+
+/* The deepest local zone holding name (lower case), or NULL. */
+const uint8_t *localzone_zone_of(const struct localzone *lz, const uint8_t *name);
+
+/* Record i in [0, localzone_count) into out: 0, or -ENOENT past the end. */
+int localzone_rr_get(const struct localzone *lz, size_t i, struct localzone_rr *out);
+
+/* After finish: [*lo, *hi) are the indexes of name's records (name in
+ * lower case), sorted by type; empty when the name has none. */
+void localzone_name_range(const struct localzone *lz, const uint8_t *name, size_t *lo, size_t *hi);
+
+/* Adds every zone and record of the finished src to dst (not finished).
+ * 0, -E2BIG, -ENOMEM. */
+int localzone_merge(struct localzone *dst, const struct localzone *src);
 
 #endif

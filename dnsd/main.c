@@ -16,6 +16,7 @@
 #include "common/listen.h"
 #include "common/log.h"
 #include "dnsd/conf.h"
+#include "dnsd/dynzone.h"
 #include "dnsd/localzone.h"
 #include "dnsd/resolver.h"
 #include "dnsd/server.h"
@@ -29,6 +30,7 @@ struct dnsd {
     uv_timer_t done; /* keeps the loop alive; while stopping, watches the workers */
     struct dnsd_conf *conf;
     struct dns_cache *cache;
+    struct dynzone *dyn; /* DNS UPDATE's records, shared by the workers */
     struct server_worker *workers;
     unsigned n_workers;
     const char *config_path;
@@ -83,6 +85,26 @@ static int resolver_probe(uv_loop_t *loop, const struct dnsd_conf *c, struct dns
     }
     resolver_close(r);
     return 0;
+}
+
+/* The dynamic record store, loaded from the state directory.  Without
+ * update keys nothing can change it, so a state file that cannot be read
+ * then only costs a warning. */
+static struct dynzone *dyn_open(const struct dnsd_conf *c)
+{
+    char path[4096 + sizeof(DYNZONE_FILE) + 1];
+    (void)snprintf(path, sizeof(path), "%s/%s", c->state_dir, DYNZONE_FILE);
+    char err[512] = "";
+    struct dynzone *dz = NULL;
+    int rc = dynzone_new(path, &dz, err, sizeof(err));
+    if (rc == 0)
+        return dz;
+    if (rc == -ENOMEM || c->update.n_keys > 0) {
+        log_err("dynamic records: %s", err[0] ? err : strerror(-rc));
+        return NULL;
+    }
+    log_warn("dynamic records: %s (ignored: no [update] key)", err);
+    return dynzone_new(NULL, &dz, NULL, 0) == 0 ? dz : NULL;
 }
 
 /* -t: the configuration and the root hints, on a private loop. */
@@ -147,6 +169,10 @@ static int on_reload(void *ud)
     nc->n_listen = d->conf->n_listen;
     memcpy(nc->listen, d->conf->listen, sizeof(nc->listen));
     nc->threads = d->conf->threads;
+    /* The dynamic records now sit on the new static data; every worker
+     * sees both at its next query. */
+    if (dynzone_rebase(d->dyn, nc) != 0)
+        log_warn("out of memory: local data served as before the reload");
     for (unsigned i = 0; i < d->n_workers; i++)
         server_worker_post_conf(&d->workers[i], nc);
     dnsd_conf_release(d->conf);
@@ -213,9 +239,13 @@ static int start_workers(struct dnsd *d, int *pid_fd)
     for (unsigned i = 0; i < d->n_workers; i++) {
         char err[512] = "";
         if (server_worker_init(&d->workers[i], i, d->conf, d->cache, udp[i], tcp[i],
-                               d->conf->n_listen, NULL, err, sizeof(err)) != 0 ||
-            server_worker_start(&d->workers[i]) != 0) {
+                               d->conf->n_listen, NULL, err, sizeof(err)) != 0) {
             log_err("cannot start worker %u: %s", i, err);
+            goto out;
+        }
+        d->workers[i].dyn = d->dyn;
+        if (server_worker_start(&d->workers[i]) != 0) {
+            log_err("cannot start worker %u", i);
             goto out;
         }
     }
@@ -260,7 +290,9 @@ int main(int argc, char **argv)
     if (dnsd_conf_load(opts.config_path, &d.ov, stderr, &d.conf) != 0)
         return 1;
     if (opts.test_config) {
-        rc = check_only(d.conf);
+        struct dynzone *dz = dyn_open(d.conf);
+        rc = dz ? check_only(d.conf) : 1;
+        dynzone_free(dz);
         if (rc == 0)
             printf("labnet-dnsd: configuration %s is valid\n",
                    opts.config_path ? opts.config_path : "(built-in defaults)");
@@ -279,6 +311,9 @@ int main(int argc, char **argv)
     d.done.data = &d;
     /* Until a stop, only keeps the loop alive (signals are unreferenced). */
     uv_timer_start(&d.done, on_done_check, 3600000, 3600000);
+    d.dyn = dyn_open(d.conf);
+    if (!d.dyn || dynzone_rebase(d.dyn, d.conf) != 0)
+        return 1;
     d.cache = dns_cache_new(&d.conf->cache);
     d.n_workers = d.conf->threads;
     d.workers = calloc(d.n_workers, sizeof(*d.workers));
@@ -298,8 +333,9 @@ int main(int argc, char **argv)
         n += (size_t)snprintf(status + n, sizeof(status) - n, " %s", name);
     }
     if (n < sizeof(status))
-        snprintf(status + n, sizeof(status) - n, " with %u thread%s, %zu local records",
-                 d.n_workers, d.n_workers == 1 ? "" : "s", localzone_count(d.conf->local));
+        snprintf(status + n, sizeof(status) - n,
+                 " with %u thread%s, %zu local records, %zu dynamic", d.n_workers,
+                 d.n_workers == 1 ? "" : "s", localzone_count(d.conf->local), dynzone_count(d.dyn));
     log_notice("%s", status);
     daemon_ready(&d.daemon, status);
 
@@ -313,6 +349,7 @@ int main(int argc, char **argv)
         queries += atomic_load(&d.workers[i].queries);
     }
     free(d.workers);
+    dynzone_free(d.dyn);
     dns_cache_free(d.cache);
     daemon_pidfile_remove(d.conf->pid_file, pid_fd);
     dnsd_conf_release(d.conf);

@@ -3,13 +3,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/dns_text.h"
 #include "common/dns_write.h"
 #include "common/listen.h"
+#include "dnsd/dynzone.h"
 #include "dnsd/localzone.h"
 #include "dnsd/ratelimit.h"
+#include "dnsd/update.h"
 
 /* ======================================================================
  * The query path: bytes in, reply bytes out.  No I/O below this line
@@ -134,8 +137,16 @@ enum server_verdict server_query_handle(const struct server_ctx *ctx, const stru
         *ev = SERVER_EV_REFUSED;
         return reply_rcode(q, DNS_RCODE_REFUSED, out, cap, out_len);
     }
+    if (q->hdr.opcode == DNS_OPCODE_UPDATE && ctx->dyn) {
+        struct update_info ui;
+        uint64_t now = ctx->wall_s ? ctx->wall_s : (uint64_t)time(NULL);
+        if (update_handle(c, ctx->dyn, peer, msg, len, now, out, cap, out_len, &ui) != 0)
+            return SERVER_DROP;
+        *ev = ui.rcode == DNS_RCODE_NOERROR ? SERVER_EV_UPDATED : SERVER_EV_UPDATE_FAIL;
+        return SERVER_REPLY;
+    }
     if (q->hdr.opcode != DNS_OPCODE_QUERY) {
-        /* RFC 1035 4.1.1; UPDATE (RFC 2136) and NOTIFY are not ours yet. */
+        /* RFC 1035 4.1.1; NOTIFY and the rest are not ours. */
         *ev = SERVER_EV_NOTIMP;
         return reply_rcode(q, DNS_RCODE_NOTIMP, out, cap, out_len);
     }
@@ -180,7 +191,7 @@ enum server_verdict server_query_handle(const struct server_ctx *ctx, const stru
 
     struct dns_wr d;
     reply_begin(&d, q, out, cap, true);
-    if (localzone_answer(c->local, q->qname, q->qtype, q->qclass, &d) ||
+    if (localzone_answer(ctx->local ? ctx->local : c->local, q->qname, q->qtype, q->qclass, &d) ||
         (ctx->resolver && resolver_cached(ctx->resolver, q->qname, q->qtype, q->qclass, &d))) {
         if (reply_end(&d, q, d.hdr.rcode, out_len) == 0)
             return SERVER_REPLY;
@@ -221,7 +232,9 @@ enum {
     LOGRL_RESPONSE,
     LOGRL_RATE,
     LOGRL_TCPCAP,
-    LOGRL_BUSY
+    LOGRL_BUSY,
+    LOGRL_UPDATED,
+    LOGRL_UPDATE_FAIL,
 };
 
 /* Open TCP connections over all workers: max-tcp-connections is a
@@ -298,6 +311,9 @@ static void log_event(struct server_worker *w, enum server_event ev, const struc
         [SERVER_EV_NOTIMP] = {LOGRL_NOTIMP, LOG_LVL_INFO, "unsupported query from"},
         [SERVER_EV_RESPONSE] = {LOGRL_RESPONSE, LOG_LVL_INFO, "dropped a response sent by"},
         [SERVER_EV_RATELIMITED] = {LOGRL_RATE, LOG_LVL_NOTICE, "rate limit exceeded by"},
+        [SERVER_EV_UPDATED] = {LOGRL_UPDATED, LOG_LVL_INFO, "applied an update from"},
+        [SERVER_EV_UPDATE_FAIL] = {LOGRL_UPDATE_FAIL, LOG_LVL_NOTICE,
+                                   "refused or failed an update from"},
     };
     if (ev == SERVER_EV_NONE || !log_enabled(what[ev].level))
         return;
@@ -477,7 +493,13 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
         return;
     atomic_fetch_add_explicit(&w->queries, 1, memory_order_relaxed);
     struct server_ctx ctx = {
-        .conf = w->conf, .resolver = wres_current(w)->r, .now_ms = uv_now(&w->loop)};
+        .conf = w->conf,
+        .resolver = wres_current(w)->r,
+        .now_ms = uv_now(&w->loop),
+        .dyn = w->dyn,
+        .local = w->dyn ? dynzone_snap_refresh(w->dyn, &w->snap) : NULL,
+        .wall_s = (uint64_t)time(NULL),
+    };
     struct server_query q;
     enum server_event ev;
     size_t len;
@@ -688,7 +710,13 @@ static void conn_handle(struct server_conn *c, const uint8_t *msg, size_t mlen)
     struct server_worker *w = c->w;
     atomic_fetch_add_explicit(&w->queries, 1, memory_order_relaxed);
     struct server_ctx ctx = {
-        .conf = w->conf, .resolver = wres_current(w)->r, .now_ms = uv_now(&w->loop)};
+        .conf = w->conf,
+        .resolver = wres_current(w)->r,
+        .now_ms = uv_now(&w->loop),
+        .dyn = w->dyn,
+        .local = w->dyn ? dynzone_snap_refresh(w->dyn, &w->snap) : NULL,
+        .wall_s = (uint64_t)time(NULL),
+    };
     struct server_query q;
     enum server_event ev;
     size_t len;
@@ -1073,6 +1101,8 @@ int server_worker_join(struct server_worker *w)
     if (rc != 0)
         log_warn("worker %u: loop did not close cleanly: %s", w->id, uv_strerror(rc));
     free(w->slab);
+    dynzone_snap_release(w->snap);
+    w->snap = NULL;
     struct dnsd_conf *p = atomic_exchange(&w->pending, NULL);
     if (p)
         dnsd_conf_release(p);

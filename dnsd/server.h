@@ -17,6 +17,7 @@
  * Replies (RFC 1035 4.1.1, RFC 6891):
  *   - a message shorter than a header, or with QR=1, is dropped;
  *   - "deny" clients are dropped, "refuse" clients get REFUSED;
+ *   - UPDATE goes to dnsd/update.h when there is a store (else NOTIMP);
  *   - an OPCODE other than QUERY gets NOTIMP;
  *   - a message that does not parse, or QDCOUNT != 1, gets FORMERR
  *     (header only);
@@ -59,6 +60,8 @@ enum server_event {
     SERVER_EV_NOTIMP,      /* opcode or query type not implemented */
     SERVER_EV_RESPONSE,    /* a response (QR=1) arrived: dropped */
     SERVER_EV_RATELIMITED, /* over the rate limit: dropped or TC */
+    SERVER_EV_UPDATED,     /* an UPDATE was signed right and answered NOERROR */
+    SERVER_EV_UPDATE_FAIL, /* an UPDATE refused or failed (any other rcode) */
 };
 
 /* A query that passed the checks: what a reply needs once resolution is
@@ -73,10 +76,19 @@ struct server_query {
     size_t limit;       /* the reply must fit this */
 };
 
+struct dynzone;
+struct localzone;
+
 struct server_ctx {
     const struct dnsd_conf *conf;
     struct resolver *resolver; /* for the cache; NULL: never consulted */
     uint64_t now_ms;           /* monotonic, for the rate limit */
+    /* DNS UPDATE (dnsd/update.h): the store, NULL = UPDATE is NOTIMP; the
+     * local data to answer from (a dynzone snapshot), NULL = conf->local;
+     * wall-clock seconds for TSIG. */
+    struct dynzone *dyn;
+    const struct localzone *local;
+    uint64_t wall_s;
 };
 
 /*
@@ -136,7 +148,9 @@ struct server_worker {
     uint8_t *slab; /* recvmmsg buffer */
     bool slab_busy;
     uint8_t out[65535]; /* reply scratch */
-    struct log_ratelimit rl_log[8];
+    struct log_ratelimit rl_log[10];
+    struct dynzone *dyn;          /* set by main before start; NULL: no updates */
+    struct dynzone_snap *snap;    /* this worker's reference to the local data */
     atomic_uint_fast64_t queries; /* handled, for status */
 };
 

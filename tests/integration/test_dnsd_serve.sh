@@ -171,7 +171,7 @@ check "... with an OPT of version 0" has "$r" 'EDNS: version: 0'
 r=$(d +opcode=notify www.lab)
 check "NOTIFY -> NOTIMP" has "$r" 'opcode: NOTIFY, status: NOTIMP'
 r=$(d +opcode=update lab SOA)
-check "UPDATE -> NOTIMP (for now)" has "$r" 'opcode: UPDATE, status: NOTIMP'
+check "unsigned UPDATE -> REFUSED" has "$r" 'opcode: UPDATE, status: REFUSED'
 r=$(d lab AXFR +notcp)
 check "AXFR -> NOTIMP" has "$r" 'NOTIMP|Transfer failed'
 
