@@ -7,6 +7,7 @@
 
 #include "common/dhcp_build.h"
 #include "common/dhcp_opt.h"
+#include "dhcpd/ddns.h"
 
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
@@ -25,7 +26,9 @@ struct req {
     uint32_t server_id;            /* option 54, or 0 */
     uint32_t want_lease_s;         /* option 51, or 0 */
     char hostname[DHCPD_HOSTNAME_MAX + 1];
-    const uint8_t *relay; /* option 82 value to echo, or NULL */
+    char ddns_label[DNS_LABEL_MAXLEN + 1]; /* the DNS label to publish */
+    int ddns_rc;                           /* ddns_label_pick's verdict */
+    const uint8_t *relay;                  /* option 82 value to echo, or NULL */
     size_t relay_len;
     char mac[3 * DHCP_CHADDR_LEN];
     const struct dhcpd_iface *ifc;
@@ -76,6 +79,26 @@ static void take_hostname(const struct dhcp_msg *m, char *out)
             out[k++] = (char)ch;
     }
     out[k] = '\0';
+}
+
+/* The DNS label for the lease (dhcpd/ddns.h): reservation, option 81,
+ * option 12, from the raw option values. */
+static void pick_ddns_label(struct req *r)
+{
+    uint8_t fs[256], hs[256];
+    const uint8_t *f = NULL, *hn = NULL;
+    size_t flen = 0, hlen = 0;
+    if (dhcp_msg_opt_has(&r->m, DHCP_OPT_CLIENT_FQDN) &&
+        dhcp_msg_opt_get(&r->m, DHCP_OPT_CLIENT_FQDN, fs, sizeof(fs), &f, &flen) != 0) {
+        r->ddns_rc = -EINVAL;
+        r->ddns_label[0] = '\0';
+        return;
+    }
+    if (dhcp_msg_opt_has(&r->m, DHCP_OPT_HOST_NAME) &&
+        dhcp_msg_opt_get(&r->m, DHCP_OPT_HOST_NAME, hs, sizeof(hs), &hn, &hlen) != 0)
+        hn = NULL;
+    r->ddns_rc =
+        ddns_label_pick(r->host ? r->host->hostname : NULL, f, flen, hn, hlen, r->ddns_label);
 }
 
 /* Parses and sorts out what every handler needs.  Returns 0, -EBADMSG
@@ -146,6 +169,7 @@ static int decode(struct dhcpd_engine *e, struct req *r, const struct dhcpd_ifac
     r->host = dhcpd_conf_host_find(e->conf, cid, cid_len, m->htype, m->hlen, m->chaddr);
     if (r->host && !((r->host->addr & r->s->mask) == r->s->net))
         r->host = NULL; /* reserved in another subnet: not here */
+    pick_ddns_label(r);
     return 0;
 }
 
@@ -376,6 +400,11 @@ static int ack(struct dhcpd_engine *e, const struct req *r, struct lease *l, int
         snprintf(l->hostname, sizeof(l->hostname), "%s", r->host->hostname);
     else if (r->hostname[0])
         snprintf(l->hostname, sizeof(l->hostname), "%s", r->hostname);
+    /* What to publish in DNS; the server sends the update after the ACK. */
+    snprintf(l->ddns_label, sizeof(l->ddns_label), "%s", r->ddns_rc > 0 ? r->ddns_label : "");
+    if (r->ddns_rc < 0 && e->conf->ddns.enabled && warn_allowed(e, now))
+        log_info("%s via %s: its host name is not a valid DNS label; not published in DNS", r->mac,
+                 r->ifc->name);
     lease_table_mark_dirty(e->t, l);
     log_info("%s for %s from %s via %s -> ACK %s (%us)%s%s", type_name(r->type), ip(l->addr, a),
              r->mac, r->ifc->name, a, secs, l->hostname[0] ? " " : "", l->hostname);
