@@ -386,8 +386,7 @@ static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struc
         /* An answer we cannot trust counts as a failed try: retried, and
          * reported when the tries run out. */
         c->st.bad_replies++;
-        if (log_ratelimit_allow(&c->rl, uv_now(c->loop), 10, 10000, NULL))
-            log_warn("DDNS: %s from the server", why);
+        log_debug("DDNS: %s (try %d of %d)", why, c->tries + 1, DDNS_TRIES);
         try_failed(c, why);
     }
     kick(c);
