@@ -395,7 +395,7 @@ static void load_ddns(struct cfg *cfg, struct dhcpd_conf *c)
         if (!dns_name_is_sub(d->rev_zone, arpa))
             cfg_error_at(cfg, "ddns", "reverse-zone", "must lie under in-addr.arpa.");
     }
-    if (cfg_get_int(cfg, "ddns", "ttl", 0, 86400 * 7, &ttl) == 0)
+    if (cfg_get_int(cfg, "ddns", "ttl", 0, 604800, &ttl) == 0)
         d->ttl_s = (uint32_t)ttl;
     bool has_key = false;
     if (cfg_get_str(cfg, "ddns", "key", &v) == 0) {

@@ -125,7 +125,8 @@ int ddns_fqdn(const char *label, const uint8_t *zone, uint8_t *out)
     if (l == 0 || l > DNS_LABEL_MAXLEN || 1 + l + z > DNS_NAME_MAXLEN)
         return -EMSGSIZE;
     out[0] = (uint8_t)l;
-    memcpy(out + 1, label, l);
+    /* A length-prefixed label, not a C string. */
+    memcpy(out + 1, label, l); // NOLINT(bugprone-not-null-terminated-result)
     memcpy(out + 1 + l, zone, z);
     return 0;
 }
@@ -408,7 +409,7 @@ static void on_scan(uv_timer_t *t)
 static int open_udp(struct ddns_client *c)
 {
     struct sockaddr_storage ss;
-    char a[NET_ADDR_STRLEN], ebuf[64];
+    char a[NET_ADDR_STRLEN];
     net_addr_format_port(&c->conf.server, a, sizeof(a));
     net_addr_to_sockaddr(&c->conf.server, &ss);
     int rc = uv_udp_init(c->loop, &c->udp);
@@ -421,6 +422,7 @@ static int open_udp(struct ddns_client *c)
      * picks a random source port (RFC 5452 9.2). */
     if ((rc = uv_udp_connect(&c->udp, (const struct sockaddr *)&ss)) != 0 ||
         (rc = uv_udp_recv_start(&c->udp, on_alloc, on_recv)) != 0) {
+        char ebuf[64];
         log_err("DDNS: cannot open a socket to %s: %s", a, uv_strerror_r(rc, ebuf, sizeof(ebuf)));
         return rc;
     }

@@ -123,7 +123,7 @@ int main(int argc, char **argv)
         uint8_t zone[DNS_NAME_MAXLEN] = {0};
         if (dns_msg_parse(&m, q, (size_t)got) != 0 || dns_update_prescan(&m, zone) != 0) {
             fprintf(out, "FORMERR\n");
-            fflush(out);
+            (void)fflush(out);
             continue;
         }
         struct dns_tsig_info t;
@@ -151,7 +151,7 @@ int main(int argc, char **argv)
             dns_tsig_sign(resp, &rlen, sizeof(resp), &key, (uint64_t)time(NULL), DNS_TSIG_FUDGE, 0,
                           t.mac, t.mac_len, NULL, NULL);
         }
-        fflush(out);
-        sendto(fd, resp, rlen, 0, (struct sockaddr *)&from, fl);
+        (void)fflush(out);
+        (void)sendto(fd, resp, rlen, 0, (struct sockaddr *)&from, fl);
     }
 }
