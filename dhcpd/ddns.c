@@ -119,6 +119,20 @@ int ddns_reverse_zone(uint32_t net, uint8_t prefix, uint8_t *out)
     return 0;
 }
 
+int ddns_forward_zone(const struct dhcpd_conf *c, const struct dhcpd_subnet *sub, uint8_t *zone)
+{
+    size_t n;
+    if (c->ddns.has_fwd_zone) {
+        memcpy(zone, c->ddns.fwd_zone, dns_name_len(c->ddns.fwd_zone));
+        return 0;
+    }
+    if (!sub->domain[0] || dns_name_from_text(sub->domain, strlen(sub->domain), zone, &n) != 0 ||
+        n < 2)
+        return -ENOENT;
+    dns_name_lower(zone);
+    return 0;
+}
+
 int ddns_fqdn(const char *label, const uint8_t *zone, uint8_t *out)
 {
     size_t l = strlen(label), z = dns_name_len(zone);

@@ -61,6 +61,11 @@ void ddns_reverse_name(uint32_t addr, uint8_t *out);
  * 24 (RFC 1035 3.5, whole octets only), into out.  0 or -ENOTSUP. */
 int ddns_reverse_zone(uint32_t net, uint8_t prefix, uint8_t *out);
 
+/* The zone sub's leases are published under: [ddns] forward-zone, else
+ * the subnet's domain (lower case, wire form, into zone: DNS_NAME_MAXLEN).
+ * 0, or -ENOENT when there is none (nothing is published). */
+int ddns_forward_zone(const struct dhcpd_conf *c, const struct dhcpd_subnet *sub, uint8_t *zone);
+
 /* label + "." + zone (wire) into out (DNS_NAME_MAXLEN).  0 or -EMSGSIZE. */
 int ddns_fqdn(const char *label, const uint8_t *zone, uint8_t *out);
 

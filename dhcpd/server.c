@@ -81,23 +81,6 @@ static void send_one(struct dhcpd_server *s, size_t li, const struct dhcpd_out *
     s->sent++;
 }
 
-/* The zone a lease's names go in: [ddns] forward-zone, else the subnet's
- * domain.  0 or -ENOENT (no zone: nothing is published). */
-static int fwd_zone(const struct dhcpd_server *s, const struct lease *l, uint8_t *zone)
-{
-    const struct dhcpd_ddns_conf *d = &s->conf->ddns;
-    size_t n;
-    if (d->has_fwd_zone) {
-        memcpy(zone, d->fwd_zone, dns_name_len(d->fwd_zone));
-        return 0;
-    }
-    const char *dom = s->conf->subnets[l->subnet].domain;
-    if (!dom[0] || dns_name_from_text(dom, strlen(dom), zone, &n) != 0 || n < 2)
-        return -ENOENT;
-    dns_name_lower(zone);
-    return 0;
-}
-
 /* The PTR half of r for l's address: [ddns] reverse-zone when it covers
  * the address, else the subnet's /8, /16 or /24 zone. */
 static void rev_fill(const struct dhcpd_server *s, const struct lease *l, struct ddns_rec *r)
@@ -123,7 +106,8 @@ static void ddns_plan(struct dhcpd_server *s, struct lease *l, int64_t now)
     uint8_t zone[DNS_NAME_MAXLEN];
     memset(&add, 0, sizeof(add));
     if (l->state == LEASE_BOUND && l->expires > now && l->ddns_label[0] &&
-        fwd_zone(s, l, zone) == 0 && ddns_fqdn(l->ddns_label, zone, add.fqdn) == 0) {
+        ddns_forward_zone(s->conf, &s->conf->subnets[l->subnet], zone) == 0 &&
+        ddns_fqdn(l->ddns_label, zone, add.fqdn) == 0) {
         add.add = true;
         add.addr = l->addr;
         /* Cached past the lease's end, a record would outlive it. */
@@ -478,6 +462,16 @@ int dhcpd_server_start(struct dhcpd_server *s, uv_loop_t *loop, const struct dhc
     if ((rc = ddns_client_start(&s->ddns, loop, &conf->ddns, on_ddns_scan, s)) != 0) {
         dhcpd_server_stop(s);
         return rc;
+    }
+    for (size_t i = 0; conf->ddns.enabled && i < conf->n_subnets; i++) {
+        uint8_t zone[DNS_NAME_MAXLEN];
+        if (ddns_forward_zone(conf, &conf->subnets[i], zone) != 0) {
+            char a[INET_ADDRSTRLEN];
+            log_warn("DDNS: subnet %s/%u has no domain and [ddns] no forward-zone: its leases "
+                     "are not published",
+                     inet_ntop(AF_INET, &conf->subnets[i].net, a, sizeof(a)),
+                     conf->subnets[i].prefix);
+        }
     }
     if (conf->ping_check && (rc = icmp_open(s)) != 0) {
         dhcpd_server_stop(s);

@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "common/dhcp_build.h"
+#include "common/dhcp_msg.h"
 #include "common/dhcp_opt.h"
 #include "common/dns_msg.h"
 #include "common/dns_tsig.h"
@@ -22,6 +24,7 @@
 #include "common/dns_write.h"
 #include "dhcpd/conf.h"
 #include "dhcpd/ddns.h"
+#include "dhcpd/engine.h"
 #include "dhcpd/lease.h"
 #include "dhcpd/store.h"
 #include "testutil.h"
@@ -574,6 +577,159 @@ START_TEST(test_dhcpd_ddns_client_queue_cap)
 }
 END_TEST
 
+/* ---- the engine: what an ACK asks to publish, and option 81 back -------- */
+
+struct efx {
+    struct dhcpd_conf *conf;
+    struct lease_table *t;
+    struct dhcpd_engine e;
+    struct dhcpd_iface ifc;
+    struct dhcpd_out out;
+    struct dhcp_msg reply;
+};
+
+static void efx_init(struct efx *f, bool ddns)
+{
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "[server]\ninterfaces = eth0\n[subnet 10.0.0.0/24]\npool = 10.0.0.100-10.0.0.109\n"
+             "domain = Lab.Test\n[host printer]\nmac = 02:00:00:00:00:99\naddress = "
+             "10.0.0.20\nhostname = printer\n%s",
+             ddns ? "[ddns]\nserver = 127.0.0.1\nkey = " KEY "\n" : "");
+    ck_assert_int_eq(dhcpd_conf_load_string(text, NULL, &f->conf), 0);
+    ck_assert_int_eq(lease_table_new(f->conf, &f->t), 0);
+    dhcpd_engine_init(&f->e, f->conf, f->t);
+    memset(&f->ifc, 0, sizeof(f->ifc));
+    snprintf(f->ifc.name, sizeof(f->ifc.name), "eth0");
+    f->ifc.index = 2;
+    f->ifc.addr = test_ip4("10.0.0.1");
+}
+
+static void efx_free(struct efx *f)
+{
+    lease_table_free(f->t);
+    dhcpd_conf_free(f->conf);
+}
+
+/* DISCOVER + REQUEST from 02:..:mac with option 12 host (or NULL) and
+ * option 81 fqdn[0..flen) (or NULL); returns the lease ACKed. */
+static struct lease *dora(struct efx *f, uint8_t mac, const char *host, const uint8_t *fqdn,
+                          size_t flen)
+{
+    static const uint8_t prl[] = {1, 3, 6, 12, 15, 81};
+    struct dhcp_opt_val x = {DHCP_OPT_CLIENT_FQDN, false, fqdn, flen};
+    struct dhcp_request rq = {.type = DHCP_DISCOVER,
+                              .xid = 7u + mac,
+                              .htype = 1,
+                              .hlen = 6,
+                              .chaddr = {2, 0, 0, 0, 0, mac},
+                              .prl = prl,
+                              .prl_len = sizeof(prl),
+                              .host_name = (const uint8_t *)host,
+                              .host_name_len = host ? strlen(host) : 0,
+                              .extra = fqdn ? &x : NULL,
+                              .nextra = fqdn ? 1 : 0};
+    uint8_t buf[600];
+    size_t len;
+    ck_assert_int_eq(dhcp_build_request(&rq, buf, sizeof(buf), &len), 0);
+    ck_assert_int_eq(dhcpd_engine_handle(&f->e, &f->ifc, buf, len, 1000, &f->out), 1);
+    ck_assert_int_eq(dhcp_msg_parse(&f->reply, f->out.buf, f->out.len), 0);
+    rq.type = DHCP_REQUEST;
+    rq.state = DHCP_REQ_SELECTING;
+    rq.requested = f->reply.yiaddr;
+    rq.server_id = f->ifc.addr;
+    ck_assert_int_eq(dhcp_build_request(&rq, buf, sizeof(buf), &len), 0);
+    ck_assert_int_eq(dhcpd_engine_handle(&f->e, &f->ifc, buf, len, 1001, &f->out), 1);
+    ck_assert_int_eq(dhcp_msg_parse(&f->reply, f->out.buf, f->out.len), 0);
+    uint8_t type;
+    ck_assert_int_eq(dhcp_msg_type(&f->reply, &type), 0);
+    ck_assert_uint_eq(type, DHCP_ACK);
+    struct lease *l = lease_table_find_addr(f->t, f->reply.yiaddr);
+    ck_assert_ptr_nonnull(l);
+    return l;
+}
+
+/* The option 81 of the last reply. */
+static size_t reply_fqdn(struct efx *f, uint8_t *out)
+{
+    const uint8_t *v;
+    size_t n;
+    ck_assert_int_eq(dhcp_msg_opt_get(&f->reply, DHCP_OPT_CLIENT_FQDN, NULL, 0, &v, &n), 0);
+    memcpy(out, v, n);
+    return n;
+}
+
+START_TEST(test_dhcpd_ddns_engine_names)
+{
+    struct efx f;
+    efx_init(&f, true);
+    uint8_t v[300];
+    /* Option 12 only: label stored, no option 81 in the reply. */
+    struct lease *l = dora(&f, 1, "Laptop", NULL, 0);
+    ck_assert_str_eq(l->ddns_label, "laptop");
+    ck_assert(!dhcp_msg_opt_has(&f.reply, DHCP_OPT_CLIENT_FQDN));
+    /* Option 81, client wants to do A itself (S=0), wire form: we do it
+     * anyway (S and O set) and name the FQDN we publish. */
+    static const uint8_t f81[] = {DHCP_FQDN_E, 0, 0, 3, 'c', '8', '1', 0};
+    l = dora(&f, 2, "ignored", f81, sizeof(f81));
+    ck_assert_str_eq(l->ddns_label, "c81");
+    size_t n = reply_fqdn(&f, v);
+    static const uint8_t want[] = {DHCP_FQDN_E | DHCP_FQDN_S | DHCP_FQDN_O,
+                                   255,
+                                   255,
+                                   3,
+                                   'c',
+                                   '8',
+                                   '1',
+                                   3,
+                                   'l',
+                                   'a',
+                                   'b',
+                                   4,
+                                   't',
+                                   'e',
+                                   's',
+                                   't',
+                                   0};
+    ck_assert_uint_eq(n, sizeof(want));
+    ck_assert_mem_eq(v, want, n);
+    /* N=1: nothing to publish, N echoed. */
+    static const uint8_t fn[] = {DHCP_FQDN_E | DHCP_FQDN_N, 0, 0, 3, 'c', 'n', 'n', 0};
+    l = dora(&f, 3, "cnn", fn, sizeof(fn));
+    ck_assert_str_eq(l->ddns_label, "");
+    ck_assert_uint_eq(reply_fqdn(&f, v), 3);
+    ck_assert_uint_eq(v[0], DHCP_FQDN_E | DHCP_FQDN_N);
+    /* ASCII form, S=1: S set, no O, the name in text. */
+    static const uint8_t fa[] = {DHCP_FQDN_S, 0, 0, 'w', 's'};
+    l = dora(&f, 4, NULL, fa, sizeof(fa));
+    n = reply_fqdn(&f, v);
+    ck_assert_uint_eq(v[0], DHCP_FQDN_S);
+    ck_assert_uint_eq(n, 3 + strlen("ws.lab.test."));
+    ck_assert_mem_eq(v + 3, "ws.lab.test.", n - 3);
+    /* The reservation's name wins over 81 and 12. */
+    l = dora(&f, 0x99, "other", f81, sizeof(f81));
+    ck_assert_uint_eq(l->addr, test_ip4("10.0.0.20"));
+    ck_assert_str_eq(l->ddns_label, "printer");
+    /* A hostile name: no label, N in the answer. */
+    static const uint8_t fb[] = {DHCP_FQDN_E | DHCP_FQDN_S, 0, 0, 3, 'a', '_', 'b', 0};
+    l = dora(&f, 5, NULL, fb, sizeof(fb));
+    ck_assert_str_eq(l->ddns_label, "");
+    ck_assert_uint_eq(reply_fqdn(&f, v), 3);
+    ck_assert_uint_eq(v[0], DHCP_FQDN_E | DHCP_FQDN_N);
+    /* A renewal with another name replaces the label. */
+    l = dora(&f, 1, "desk", NULL, 0);
+    ck_assert_str_eq(l->ddns_label, "desk");
+    efx_free(&f);
+    /* [ddns] off: the label is still noted, option 81 says N. */
+    efx_init(&f, false);
+    l = dora(&f, 2, NULL, f81, sizeof(f81));
+    ck_assert_str_eq(l->ddns_label, "c81");
+    ck_assert_uint_eq(reply_fqdn(&f, v), 3);
+    ck_assert_uint_eq(v[0], DHCP_FQDN_E | DHCP_FQDN_N);
+    efx_free(&f);
+}
+END_TEST
+
 /* ---- configuration and storage ---------------------------------------- */
 
 static int conf_rc(const char *text, struct dhcpd_conf **out)
@@ -710,6 +866,7 @@ static Suite *dhcpd_ddns_suite(void)
     tcase_add_test(tc, test_dhcpd_ddns_client_timeout);
     tcase_add_test(tc, test_dhcpd_ddns_client_refused);
     tcase_add_test(tc, test_dhcpd_ddns_client_queue_cap);
+    tcase_add_test(tc, test_dhcpd_ddns_engine_names);
     tcase_add_test(tc, test_dhcpd_ddns_conf);
     tcase_add_test(tc, test_dhcpd_ddns_store_migration);
     suite_add_tcase(s, tc);
