@@ -122,6 +122,8 @@ static void get_text_opt(struct cfg *cfg, const char *sec, const char *key, uint
         cfg_error_at(cfg, sec, key, "1..255 characters");
     else if (add_opt(s, code, v, strlen(v)) != 0)
         cfg_error_at(cfg, sec, key, "too many option bytes for one subnet");
+    else if (code == DHCP_OPT_DOMAIN_NAME)
+        snprintf(s->domain, sizeof(s->domain), "%s", v);
 }
 
 /* search = a.example, b.example  ->  option 119 (RFC 3397). */
@@ -185,7 +187,8 @@ static void get_lease_times(struct cfg *cfg, const char *sec, struct dhcpd_subne
     uint64_t ms;
     s->lease_s = 3600;
     s->max_lease_s = 86400;
-    if (cfg_get_duration(cfg, sec, "lease-time", 60000, 365 * DAY_MS, &ms) == 0)
+    /* Down to 1s: short leases are for tests and labs (DDNS expiry). */
+    if (cfg_get_duration(cfg, sec, "lease-time", 1000, 365 * DAY_MS, &ms) == 0)
         s->lease_s = (uint32_t)(ms / 1000);
     if (cfg_get_duration(cfg, sec, "max-lease-time", 60000, 365 * DAY_MS, &ms) == 0)
         s->max_lease_s = (uint32_t)(ms / 1000);
@@ -364,6 +367,52 @@ static void load_server(struct cfg *cfg, struct dhcpd_conf *c)
         c->ping_timeout_ms = (uint32_t)ms;
 }
 
+/* A zone name for [ddns]: absolute or not, stored in wire form. */
+static void get_zone(struct cfg *cfg, const char *key, uint8_t *out, bool *has)
+{
+    const char *v;
+    size_t n;
+    if (cfg_get_str(cfg, "ddns", key, &v) != 0)
+        return;
+    if (dns_name_from_text(v, strlen(v), out, &n) != 0 || n < 2)
+        cfg_error_at(cfg, "ddns", key, "expected a domain name like lab.example., got \"%s\"", v);
+    else
+        *has = true;
+    dns_name_lower(out);
+}
+
+static void load_ddns(struct cfg *cfg, struct dhcpd_conf *c)
+{
+    struct dhcpd_ddns_conf *d = &c->ddns;
+    const char *v;
+    int64_t ttl;
+    cfg_section_known(cfg, "ddns");
+    d->ttl_s = 300;
+    get_zone(cfg, "forward-zone", d->fwd_zone, &d->has_fwd_zone);
+    get_zone(cfg, "reverse-zone", d->rev_zone, &d->has_rev_zone);
+    if (d->has_rev_zone) {
+        static const uint8_t arpa[] = "\007in-addr\004arpa";
+        if (!dns_name_is_sub(d->rev_zone, arpa))
+            cfg_error_at(cfg, "ddns", "reverse-zone", "must lie under in-addr.arpa.");
+    }
+    if (cfg_get_int(cfg, "ddns", "ttl", 0, 604800, &ttl) == 0)
+        d->ttl_s = (uint32_t)ttl;
+    bool has_key = false;
+    if (cfg_get_str(cfg, "ddns", "key", &v) == 0) {
+        char why[128] = "";
+        if (dns_tsig_key_parse(&d->key, v, why, sizeof(why)) != 0)
+            cfg_error_at(cfg, "ddns", "key", "expected hmac-sha256:NAME:BASE64SECRET: %s", why);
+        else
+            has_key = true;
+    }
+    if (cfg_get_addr(cfg, "ddns", "server", 53, &d->server) == 0) {
+        if (!has_key && cfg_line(cfg, "ddns", "key") == 0)
+            cfg_error_at(cfg, "ddns", "server",
+                         "needs key = hmac-sha256:NAME:SECRET (updates are always signed)");
+        d->enabled = has_key;
+    }
+}
+
 static void defaults(struct dhcpd_conf *c)
 {
     const char *sd = getenv("STATE_DIRECTORY");
@@ -478,6 +527,7 @@ static int load(const char *path, const char *text, const struct dhcpd_overrides
     else if (text)
         cfg_load_string(cfg, "dhcpd.conf", text);
     load_server(cfg, c);
+    load_ddns(cfg, c);
     size_t it = 0;
     const char *sec;
     while (cfg_section_next(cfg, &it, &sec)) {

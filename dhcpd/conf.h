@@ -18,6 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/addr.h"
+#include "common/dns_name.h"
+#include "common/dns_tsig.h"
+
 #define DHCPD_MAX_IFACES    16
 #define DHCPD_MAX_SUBNETS   64
 #define DHCPD_MAX_POOLS     8
@@ -51,6 +55,7 @@ struct dhcpd_subnet {
     struct dhcpd_optref opts[DHCPD_MAX_OPTS];
     size_t n_opts;
     uint8_t optbuf[DHCPD_OPTBUF];
+    char domain[256]; /* option 15 as configured; "" for none (DDNS zone default) */
 };
 
 /* [host NAME]: a reservation, matched by client identifier (option 61)
@@ -63,6 +68,20 @@ struct dhcpd_host {
     size_t client_id_len; /* 0: none */
     uint32_t addr;
     char hostname[DHCPD_HOSTNAME_MAX + 1]; /* option 12; "" for none */
+};
+
+/* [ddns]: publishing leases in DNS (dhcpd/ddns.h).  Off unless server is
+ * set.  Zones are wire-form names; an empty zone (has_* false) means the
+ * default: the subnet's domain for the forward zone, the /8, /16 or /24
+ * in-addr.arpa zone of the subnet for the reverse one. */
+struct dhcpd_ddns_conf {
+    bool enabled;
+    struct net_addr server; /* port 53 unless given */
+    struct dns_tsig_key key;
+    bool has_fwd_zone, has_rev_zone;
+    uint8_t fwd_zone[DNS_NAME_MAXLEN];
+    uint8_t rev_zone[DNS_NAME_MAXLEN];
+    uint32_t ttl_s; /* record TTL, also capped by the lease's remaining time */
 };
 
 struct dhcpd_conf {
@@ -79,6 +98,7 @@ struct dhcpd_conf {
     size_t n_subnets;
     struct dhcpd_host *hosts; /* n_hosts entries, owned */
     size_t n_hosts;
+    struct dhcpd_ddns_conf ddns;
 };
 
 /* The quick setup of the command line; NULL / 0 fields are absent.  With

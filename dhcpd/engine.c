@@ -7,6 +7,7 @@
 
 #include "common/dhcp_build.h"
 #include "common/dhcp_opt.h"
+#include "dhcpd/ddns.h"
 
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
@@ -25,7 +26,11 @@ struct req {
     uint32_t server_id;            /* option 54, or 0 */
     uint32_t want_lease_s;         /* option 51, or 0 */
     char hostname[DHCPD_HOSTNAME_MAX + 1];
-    const uint8_t *relay; /* option 82 value to echo, or NULL */
+    char ddns_label[DNS_LABEL_MAXLEN + 1]; /* the DNS label to publish */
+    int ddns_rc;                           /* ddns_label_pick's verdict */
+    bool has_fqdn;                         /* the client sent option 81 */
+    uint8_t fqdn_flags;                    /* its flags */
+    const uint8_t *relay;                  /* option 82 value to echo, or NULL */
     size_t relay_len;
     char mac[3 * DHCP_CHADDR_LEN];
     const struct dhcpd_iface *ifc;
@@ -76,6 +81,33 @@ static void take_hostname(const struct dhcp_msg *m, char *out)
             out[k++] = (char)ch;
     }
     out[k] = '\0';
+}
+
+/* The DNS label for the lease (dhcpd/ddns.h): reservation, option 81,
+ * option 12, from the raw option values. */
+static void pick_ddns_label(struct req *r)
+{
+    uint8_t fs[256], hs[256];
+    const uint8_t *f = NULL, *hn = NULL;
+    size_t flen = 0, hlen = 0;
+    struct dhcp_fqdn fq;
+    r->has_fqdn = false;
+    if (dhcp_msg_opt_has(&r->m, DHCP_OPT_CLIENT_FQDN) &&
+        (dhcp_msg_opt_get(&r->m, DHCP_OPT_CLIENT_FQDN, fs, sizeof(fs), &f, &flen) != 0 ||
+         dhcp_opt_fqdn_decode(f, flen, &fq) != 0)) {
+        r->ddns_rc = -EINVAL;
+        r->ddns_label[0] = '\0';
+        return;
+    }
+    if (f) {
+        r->has_fqdn = true;
+        r->fqdn_flags = fq.flags;
+    }
+    if (dhcp_msg_opt_has(&r->m, DHCP_OPT_HOST_NAME) &&
+        dhcp_msg_opt_get(&r->m, DHCP_OPT_HOST_NAME, hs, sizeof(hs), &hn, &hlen) != 0)
+        hn = NULL;
+    r->ddns_rc =
+        ddns_label_pick(r->host ? r->host->hostname : NULL, f, flen, hn, hlen, r->ddns_label);
 }
 
 /* Parses and sorts out what every handler needs.  Returns 0, -EBADMSG
@@ -158,6 +190,7 @@ static int decode(struct dhcpd_engine *e, struct req *r, const struct dhcpd_ifac
     r->host = dhcpd_conf_host_find(e->conf, cid, cid_len, m->htype, m->hlen, m->chaddr);
     if (r->host && !((r->host->addr & r->s->mask) == r->s->net))
         r->host = NULL; /* reserved in another subnet: not here */
+    pick_ddns_label(r);
     return 0;
 }
 
@@ -264,6 +297,37 @@ static void route(const struct req *r, uint8_t type, uint32_t yiaddr, struct dhc
     }
 }
 
+/* RFC 4702 3.1 / 4: the server's option 81 answer, into out (3 +
+ * DNS_NAME_TEXT_MAX bytes).  S set when we publish the A record (O too when
+ * the client had asked to do it itself), N set when we publish nothing;
+ * RCODE1/2 255 (2.2); the name we publish, in the client's encoding (E).
+ * Returns the value's length. */
+static size_t fqdn_answer(const struct dhcpd_engine *e, const struct req *r, uint8_t *out)
+{
+    uint8_t zone[DNS_NAME_MAXLEN], name[DNS_NAME_MAXLEN];
+    bool wire = r->fqdn_flags & DHCP_FQDN_E;
+    bool pub = e->conf->ddns.enabled && r->ddns_rc > 0 &&
+               ddns_forward_zone(e->conf, r->s, zone) == 0 &&
+               ddns_fqdn(r->ddns_label, zone, name) == 0;
+    uint8_t flags = wire ? DHCP_FQDN_E : 0;
+    if (pub)
+        flags |= DHCP_FQDN_S | ((r->fqdn_flags & DHCP_FQDN_S) ? 0 : DHCP_FQDN_O);
+    else
+        flags |= DHCP_FQDN_N;
+    out[0] = flags;
+    out[1] = out[2] = 255;
+    if (!pub)
+        return 3;
+    if (wire) {
+        size_t l = dns_name_len(name);
+        memcpy(out + 3, name, l);
+        return 3 + l;
+    }
+    size_t tl = 0;
+    dns_name_to_text(name, (char *)out + 3, DNS_NAME_TEXT_MAX, &tl);
+    return 3 + tl;
+}
+
 /* Builds an OFFER, ACK or NAK.  Returns 1, or 0 when it cannot be built
  * (logged: a configuration that does not fit the client's size). */
 static int reply(struct dhcpd_engine *e, const struct req *r, uint8_t type, uint32_t yiaddr,
@@ -273,7 +337,7 @@ static int reply(struct dhcpd_engine *e, const struct req *r, uint8_t type, uint
     size_t n = 0;
     /* Live until the build: c[] points into them. */
     // cppcheck-suppress variableScope
-    uint8_t lt[4], t1[4], t2[4];
+    uint8_t lt[4], t1[4], t2[4], fqdn[3 + DNS_NAME_TEXT_MAX];
     if (type != DHCP_NAK) {
         uint32_t v1 = r->s->t1_s ? r->s->t1_s : lease_s / 2;
         uint32_t v2 = r->s->t2_s ? r->s->t2_s : (uint32_t)((uint64_t)lease_s * 7 / 8);
@@ -296,6 +360,10 @@ static int reply(struct dhcpd_engine *e, const struct req *r, uint8_t type, uint
             c[n++] =
                 (struct dhcp_opt_val){DHCP_OPT_HOST_NAME, false, (const uint8_t *)r->host->hostname,
                                       strlen(r->host->hostname)};
+        if (r->has_fqdn) {
+            size_t fqdn_len = fqdn_answer(e, r, fqdn);
+            c[n++] = (struct dhcp_opt_val){DHCP_OPT_CLIENT_FQDN, true, fqdn, fqdn_len};
+        }
     } else if (nak_msg) {
         c[n++] = (struct dhcp_opt_val){DHCP_OPT_MESSAGE, true, (const uint8_t *)nak_msg,
                                        strlen(nak_msg)};
@@ -388,6 +456,11 @@ static int ack(struct dhcpd_engine *e, const struct req *r, struct lease *l, int
         snprintf(l->hostname, sizeof(l->hostname), "%s", r->host->hostname);
     else if (r->hostname[0])
         snprintf(l->hostname, sizeof(l->hostname), "%s", r->hostname);
+    /* What to publish in DNS; the server sends the update after the ACK. */
+    snprintf(l->ddns_label, sizeof(l->ddns_label), "%s", r->ddns_rc > 0 ? r->ddns_label : "");
+    if (r->ddns_rc < 0 && e->conf->ddns.enabled && warn_allowed(e, now))
+        log_info("%s via %s: its host name is not a valid DNS label; not published in DNS", r->mac,
+                 r->ifc->name);
     lease_table_mark_dirty(e->t, l);
     log_info("%s for %s from %s via %s -> ACK %s (%us)%s%s", type_name(r->type), ip(l->addr, a),
              r->mac, r->ifc->name, a, secs, l->hostname[0] ? " " : "", l->hostname);

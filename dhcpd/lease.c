@@ -81,10 +81,22 @@ void lease_table_free(struct lease_table *t)
 {
     if (!t)
         return;
+    for (size_t i = 0; t->v && i < t->n; i++)
+        free(t->v[i].ddns_pub);
     free(t->v);
     free(t->dirty);
     free(t->buckets);
     free(t);
+}
+
+int lease_set_ddns_pub(struct lease *l, const char *name)
+{
+    char *copy = NULL;
+    if (name && name[0] && !(copy = strdup(name)))
+        return -ENOMEM;
+    free(l->ddns_pub);
+    l->ddns_pub = copy;
+    return 0;
 }
 
 struct lease *lease_table_find_addr(struct lease_table *t, uint32_t addr)

@@ -46,6 +46,11 @@ struct lease {
     uint8_t key[LEASE_KEY_MAX];
     uint8_t key_len; /* 0: no client */
     char hostname[DHCPD_HOSTNAME_MAX + 1];
+    /* DDNS (dhcpd/ddns.h): the label the client's last ACK asked for
+     * (memory only; "" for none), and the FQDN published for this address
+     * (heap, owned by the table, stored; NULL when nothing is published). */
+    char ddns_label[DHCPD_HOSTNAME_MAX + 1];
+    char *ddns_pub;
     int64_t expires;  /* Unix seconds: end of the lease, hold or quarantine */
     uint16_t subnet;  /* index into the configuration's subnets */
     int32_t next_key; /* hash chain of entries with a client key */
@@ -64,6 +69,10 @@ struct lease_table {
  * Returns 0 with *out set, -ENOMEM, or -E2BIG above DHCPD_MAX_ADDRS. */
 int lease_table_new(const struct dhcpd_conf *c, struct lease_table **out);
 void lease_table_free(struct lease_table *t);
+
+/* Replaces l's published DDNS name with a copy of name (NULL or "" clears
+ * it).  Returns 0 or -ENOMEM (l unchanged). */
+int lease_set_ddns_pub(struct lease *l, const char *name);
 
 /* The entry for addr (network order), or NULL. */
 struct lease *lease_table_find_addr(struct lease_table *t, uint32_t addr);

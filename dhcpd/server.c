@@ -81,15 +81,89 @@ static void send_one(struct dhcpd_server *s, size_t li, const struct dhcpd_out *
     s->sent++;
 }
 
-/* Writes the dirty leases, then sends what waited for them. */
+/* The PTR half of r for l's address: [ddns] reverse-zone when it covers
+ * the address, else the subnet's /8, /16 or /24 zone. */
+static void rev_fill(const struct dhcpd_server *s, const struct lease *l, struct ddns_rec *r)
+{
+    const struct dhcpd_ddns_conf *d = &s->conf->ddns;
+    const struct dhcpd_subnet *sub = &s->conf->subnets[l->subnet];
+    ddns_reverse_name(l->addr, r->ptr);
+    if (d->has_rev_zone)
+        memcpy(r->rev_zone, d->rev_zone, dns_name_len(d->rev_zone));
+    else if (ddns_reverse_zone(sub->net, sub->prefix, r->rev_zone) != 0)
+        return;
+    r->has_ptr = dns_name_is_sub(r->ptr, r->rev_zone);
+}
+
+/* Compares what l should publish with what it has, queues the updates
+ * and records the new published name (written by the commit that
+ * follows).  Names of expired, released, declined or re-assigned leases
+ * are withdrawn. */
+static void ddns_plan(struct dhcpd_server *s, struct lease *l, int64_t now)
+{
+    char want[DNS_NAME_TEXT_MAX] = "";
+    struct ddns_rec add, del;
+    uint8_t zone[DNS_NAME_MAXLEN];
+    memset(&add, 0, sizeof(add));
+    if (l->state == LEASE_BOUND && l->expires > now && l->ddns_label[0] &&
+        ddns_forward_zone(s->conf, &s->conf->subnets[l->subnet], zone) == 0 &&
+        ddns_fqdn(l->ddns_label, zone, add.fqdn) == 0) {
+        add.add = true;
+        add.addr = l->addr;
+        /* Cached past the lease's end, a record would outlive it. */
+        int64_t left = l->expires - now;
+        add.ttl = left < (int64_t)s->conf->ddns.ttl_s ? (uint32_t)left : s->conf->ddns.ttl_s;
+        rev_fill(s, l, &add);
+        dns_name_to_text(add.fqdn, want, sizeof(want), NULL);
+    }
+    if (l->ddns_pub && strcmp(l->ddns_pub, want) == 0)
+        return; /* a renewal: nothing changes in DNS */
+    bool keep_old = false;
+    memset(&del, 0, sizeof(del));
+    size_t n;
+    if (l->ddns_pub && dns_name_from_text(l->ddns_pub, strlen(l->ddns_pub), del.fqdn, &n) == 0) {
+        del.addr = l->addr;
+        rev_fill(s, l, &del);
+        /* Dropped (queue full): keep the name so the scan tries again. */
+        keep_old = ddns_client_submit(&s->ddns, &del) == -E2BIG;
+    }
+    if (want[0] && ddns_client_submit(&s->ddns, &add) == 0)
+        lease_set_ddns_pub(l, want);
+    else if (!keep_old)
+        lease_set_ddns_pub(l, NULL);
+}
+
+/* Every DDNS_SCAN_MS: leases are reclaimed lazily, so an expired lease
+ * would keep its name for ever; mark those for ddns_plan. */
+static void on_ddns_scan(void *arg)
+{
+    struct dhcpd_server *s = arg;
+    int64_t now = wall_now();
+    if (!s->conf->ddns.enabled)
+        return;
+    for (size_t i = 0; i < s->t->n; i++) {
+        struct lease *l = &s->t->v[i];
+        if (l->ddns_pub && !l->dirty && !(l->state == LEASE_BOUND && l->expires > now))
+            lease_table_mark_dirty(s->t, l);
+    }
+}
+
+/* Writes the dirty leases, then sends what waited for them, then the DNS
+ * updates. */
 static void flush(struct dhcpd_server *s)
 {
+    if (s->conf->ddns.enabled) {
+        int64_t now = wall_now();
+        for (size_t i = 0; i < s->t->n_dirty; i++)
+            ddns_plan(s, &s->t->v[s->t->dirty[i]], now);
+    }
     if (s->t->n_dirty) {
         char err[256];
         if (lease_store_commit(s->store, s->t, wall_now(), err, sizeof(err)) != 0) {
             s->commit_failures++;
             log_err("cannot write the lease database: %s; %zu replies withheld", err, s->n_pend);
             s->n_pend = 0; /* the clients retry; nothing was promised */
+            ddns_client_kick(&s->ddns);
             return;
         }
         s->commits++;
@@ -97,6 +171,7 @@ static void flush(struct dhcpd_server *s)
     for (size_t i = 0; i < s->n_pend; i++)
         send_one(s, s->pend[i].listener, &s->pend[i].out);
     s->n_pend = 0;
+    ddns_client_kick(&s->ddns);
 }
 
 static void handle(struct dhcpd_server *s, size_t li, const uint8_t *pkt, size_t len, int tries);
@@ -421,6 +496,20 @@ int dhcpd_server_start(struct dhcpd_server *s, uv_loop_t *loop, const struct dhc
     s->check.data = s;
     s->open_handles++;
     uv_check_start(&s->check, on_check);
+    if ((rc = ddns_client_start(&s->ddns, loop, &conf->ddns, on_ddns_scan, s)) != 0) {
+        dhcpd_server_stop(s);
+        return rc;
+    }
+    for (size_t i = 0; conf->ddns.enabled && i < conf->n_subnets; i++) {
+        uint8_t zone[DNS_NAME_MAXLEN];
+        if (ddns_forward_zone(conf, &conf->subnets[i], zone) != 0) {
+            char a[INET_ADDRSTRLEN];
+            log_warn("DDNS: subnet %s/%u has no domain and [ddns] no forward-zone: its leases "
+                     "are not published",
+                     inet_ntop(AF_INET, &conf->subnets[i].net, a, sizeof(a)),
+                     conf->subnets[i].prefix);
+        }
+    }
     if (conf->ping_check && (rc = icmp_open(s)) != 0) {
         dhcpd_server_stop(s);
         return rc;
@@ -449,6 +538,7 @@ int dhcpd_server_reload(struct dhcpd_server *s, const struct dhcpd_conf *conf)
         uint16_t sub = n->subnet;
         *n = *o;
         n->subnet = sub;
+        s->t->v[i].ddns_pub = NULL; /* moved to n */
         n->next_key = -1;
         n->key_len = 0;
         n->dirty = false;
@@ -459,6 +549,7 @@ int dhcpd_server_reload(struct dhcpd_server *s, const struct dhcpd_conf *conf)
     s->t = nt;
     s->conf = conf;
     dhcpd_engine_init(&s->eng, conf, nt);
+    ddns_client_reconf(&s->ddns, &conf->ddns);
     for (size_t i = 0; i < s->n_ls; i++)
         s->ls[i].info.addr = iface_addr(s->ls[i].info.name);
     log_info("configuration reloaded: %zu addresses, %zu leases kept", nt->n, kept);
@@ -476,6 +567,7 @@ void dhcpd_server_stop(struct dhcpd_server *s)
     for (size_t i = 0; i < s->n_ls; i++)
         if (!uv_is_closing((uv_handle_t *)&s->ls[i].h))
             uv_close((uv_handle_t *)&s->ls[i].h, on_closed);
+    ddns_client_stop(&s->ddns);
     if (s->probes) {
         for (size_t i = 0; i < DHCPD_PROBES_MAX; i++)
             if (!uv_is_closing((uv_handle_t *)&s->probes[i].timer))
@@ -491,6 +583,7 @@ void dhcpd_server_free(struct dhcpd_server *s)
     lease_table_free(s->t);
     free(s->pend);
     free(s->probes);
+    ddns_client_free(&s->ddns);
     if (s->icmp_fd >= 0)
         close(s->icmp_fd);
     s->icmp_fd = -1;

@@ -11,6 +11,13 @@
  * handle, which runs once per loop iteration after the I/O callbacks,
  * writes every dirty lease in one fsync'd transaction and only then sends
  * the queued replies.  OFFERs and NAKs, which promise nothing, go at once.
+ *
+ * DNS updates ride on the same commit: for every dirty lease the name it
+ * should publish is compared with the one it has published; the new
+ * published name is written with the lease, and the UPDATEs are queued and
+ * sent only after the ACKs (never delaying them).  A timer looks for
+ * expired leases with a published name every DDNS_SCAN_MS and marks them
+ * dirty, so their names are withdrawn by the same path.
  */
 #ifndef LABNET_DHCPD_SERVER_H
 #define LABNET_DHCPD_SERVER_H
@@ -20,6 +27,7 @@
 #include <uv.h>
 
 #include "dhcpd/conf.h"
+#include "dhcpd/ddns.h"
 #include "dhcpd/engine.h"
 #include "dhcpd/lease.h"
 #include "dhcpd/store.h"
@@ -81,6 +89,8 @@ struct dhcpd_server {
     uint16_t ping_seq;
     struct dhcpd_probe *probes; /* DHCPD_PROBES_MAX */
     struct log_ratelimit rl;
+    /* DNS updates for bound leases, sent after their ACKs (dhcpd/ddns.h). */
+    struct ddns_client ddns;
 };
 
 /*

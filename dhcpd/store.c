@@ -24,7 +24,8 @@ static const char schema[] = "CREATE TABLE leases ("
                              " client_id BLOB,"
                              " hostname TEXT,"
                              " expires INTEGER NOT NULL,"
-                             " updated INTEGER NOT NULL);"
+                             " updated INTEGER NOT NULL,"
+                             " ddns_name TEXT);"
                              "PRAGMA user_version = 1;";
 
 __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t cap, int rc,
@@ -85,6 +86,18 @@ static int verify(sqlite3 *db, const char *path, char *err, size_t cap)
     return 0;
 }
 
+/* Schema 1 files from before DDNS lack the ddns_name column (the name a
+ * lease published in DNS).  Adding a nullable column keeps the schema
+ * version: older labnet-dhcpd binaries name their columns and still read
+ * and write the file (they just do not remember published names). */
+static int migrate(sqlite3 *db, char *err, size_t cap)
+{
+    if (query_int(db, "SELECT count(*) FROM pragma_table_info('leases') WHERE "
+                      "name='ddns_name'") == 1)
+        return 0;
+    return exec(db, "ALTER TABLE leases ADD COLUMN ddns_name TEXT", err, cap);
+}
+
 int lease_store_open(const char *path, struct lease_store **out, char *err, size_t cap)
 {
     struct stat sb;
@@ -112,9 +125,11 @@ int lease_store_open(const char *path, struct lease_store **out, char *err, size
      * server to remember what it acknowledged). */
     if (exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", why, sizeof(why)) != 0 ||
         (!exists && exec(s->db, schema, why, sizeof(why)) != 0) ||
+        (exists && migrate(s->db, why, sizeof(why)) != 0) ||
         sqlite3_prepare_v2(s->db,
                            "INSERT OR REPLACE INTO leases (address, state, htype, hwaddr, "
-                           "client_id, hostname, expires, updated) VALUES (?,?,?,?,?,?,?,?)",
+                           "client_id, hostname, expires, updated, ddns_name) "
+                           "VALUES (?,?,?,?,?,?,?,?,?)",
                            -1, &s->put, NULL) != SQLITE_OK) {
         if (!why[0])
             snprintf(why, sizeof(why), "%s", sqlite3_errmsg(s->db));
@@ -154,8 +169,8 @@ int lease_store_load(struct lease_store *s, struct lease_table *t, size_t *loade
     sqlite3_stmt *st;
     *loaded = *ignored = 0;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT address, state, htype, hwaddr, client_id, hostname, expires "
-                           "FROM leases",
+                           "SELECT address, state, htype, hwaddr, client_id, hostname, expires, "
+                           "ddns_name FROM leases",
                            -1, &st, NULL) != SQLITE_OK)
         return fail(err, cap, -EIO, "cannot read leases: %s", sqlite3_errmsg(s->db));
     int rc;
@@ -190,6 +205,12 @@ int lease_store_load(struct lease_store *s, struct lease_table *t, size_t *loade
         lease_table_set_client(t, l, key, state == LEASE_DECLINED ? 0 : klen);
         snprintf(l->hostname, sizeof(l->hostname), "%s", host ? (const char *)host : "");
         l->expires = sqlite3_column_int64(st, 6);
+        const unsigned char *pub = sqlite3_column_text(st, 7);
+        if (pub && strlen((const char *)pub) < DNS_NAME_TEXT_MAX &&
+            lease_set_ddns_pub(l, (const char *)pub) != 0) {
+            sqlite3_finalize(st);
+            return fail(err, cap, -ENOMEM, "out of memory");
+        }
         (*loaded)++;
     }
     sqlite3_finalize(st);
@@ -219,6 +240,10 @@ static int put(struct lease_store *s, const struct lease *l, int64_t now)
         sqlite3_bind_null(st, 6);
     sqlite3_bind_int64(st, 7, l->expires);
     sqlite3_bind_int64(st, 8, now);
+    if (l->ddns_pub)
+        sqlite3_bind_text(st, 9, l->ddns_pub, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 9);
     return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 }
 
