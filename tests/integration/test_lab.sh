@@ -45,6 +45,13 @@ for i in 1 2; do
     check "c$i fetches http://www.lab/ (200)" grep -q '^HTTP/1.1 200' <<<"$hdr"
     check "c$i sees the page's ETag" grep -qF "ETag: $etag" <<<"$hdr"
 done
+# Names in DNS: each client's lease (hostname c<i>) was published by
+# labnet-dhcpd in labnet-dnsd's zone (TSIG-signed DNS UPDATE).
+c2addr=$(ip -n "$NETNS_PREFIX-c2" -4 -o addr show dev eth0 | awk '{print $4}')
+check "c1 finds c2 by name (c2.lab A, published from the lease)" \
+    [ "$(ip netns exec "$NETNS_PREFIX-c1" dig +short c2.lab A)" = "${c2addr%/*}" ]
+rev=$(echo "${c2addr%/*}" | awk -F. '{print $4"."$3"."$2"."$1".in-addr.arpa"}')
+check "and back (PTR c2.lab.)" [ "$(ip netns exec "$NETNS_PREFIX-c1" dig +short "$rev" PTR)" = c2.lab. ]
 c1=$(ip -n "$NETNS_PREFIX-c1" -4 -o addr show dev eth0 | awk '{print $4}')
 c2=$(ip -n "$NETNS_PREFIX-c2" -4 -o addr show dev eth0 | awk '{print $4}')
 check "the two clients have different addresses" [ "$c1" != "$c2" ]
@@ -57,6 +64,16 @@ check "labnet up twice is safe" grep -q '2 of 2 clients got a lease' <<<"$again"
 check "... and starts nothing new" [ "$(cat "$run"/*.pid 2>/dev/null)" = "$pids" ]
 st=$("$top/scripts/labnet" status 2>&1)
 check "labnet status shows the daemons" [ "$(grep -c ': running, pid' <<<"$st")" = 3 ]
+
+# A released lease takes its name out of DNS.
+ip netns exec "$NETNS_PREFIX-c2" "$build/clients/labnet-dhcp" --release --apply \
+    --lease-file "$run/c2.lease" eth0 >/dev/null 2>&1
+gone=no
+for _ in $(seq 1 30); do
+    [ -z "$(ip netns exec "$NETNS_PREFIX-c1" dig +short c2.lab A)" ] && gone=yes && break
+    sleep 0.2
+done
+check "after c2 releases its lease, c2.lab is gone from DNS" [ "$gone" = yes ]
 
 "$top/scripts/labnet" down >/dev/null 2>&1
 check "labnet down removes every namespace" \
