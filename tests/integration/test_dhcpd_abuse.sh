@@ -141,7 +141,9 @@ after discover
 # clients) stays free for a new client at once.
 netns_exec "$F" "$flood" -i "$fif" decline 25 4 >"$tmp/flood.decline" 2>&1
 cat "$tmp/flood.decline"
-check "decline flood: declines were sent" grep -qE 'declines=1[0-9]$' "$tmp/flood.decline"
+# (How many depends on how many OFFERs the pool had free: at least 10.)
+check "decline flood: declines were sent" \
+    awk -F'declines=' 'NF > 1 && $2 + 0 >= 10 { f = 1 } END { exit !f }' "$tmp/flood.decline"
 check "decline flood: DECLINEs of mere OFFERs quarantine nothing" \
     bash -c "! '$dhcpd' --state-dir '$state' --leases --json | grep -q '\"state\": \"declined\"'"
 netns_exec "$C" ip link set "$cif" address 02:00:00:00:00:02
