@@ -231,6 +231,16 @@ int dns_wr_rr_copy(struct dns_wr *d, const struct dns_msg *m, const struct dns_r
     int err = dns_msg_rr_owner(m, rr, owner, NULL);
     if (err)
         return err;
+    /* DNS UPDATE's empty RDATA of class ANY or NONE (RFC 2136 2.4-2.5),
+     * which dns_msg_parse accepts for every type but OPT: nothing to
+     * decode, copied empty. */
+    if (rr->rdlength == 0 && (rr->rclass == DNS_CLASS_ANY || rr->rclass == DNS_CLASS_NONE) &&
+        rr->type != DNS_TYPE_OPT) {
+        static const uint8_t none[1];
+        if (!d->stopped)
+            dns_wr_rr(d, owner, rr->type, rr->rclass, rr->ttl, none, 0);
+        return 0;
+    }
     /* Decode first, so a bad record writes nothing. */
     uint8_t name[DNS_NAME_MAXLEN];
     struct dns_soa soa;
