@@ -95,6 +95,8 @@ field() { # FILE "Label:" -> first number after it
     awk -v k="$2" 'index($0, k) { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.]+$/) { print $i; exit } }' "$1"
 }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+# CPU time (user + system, every thread) of PID in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null; }
 
 measure() { # WHO ADDR PID
     local w=$1 addr=$2 pid=$3
@@ -102,8 +104,16 @@ measure() { # WHO ADDR PID
     dnsh_wait_answering "$addr" 15 || { echo "bench: $w did not answer" >&2; return 1; }
     R[$w.rss0]=$(rss_kib "$pid")
     perf "$w-warm" "$addr" -d "$work/cached.txt" -n 1
+    local t0 t1
+    t0=$(cpu_ticks "$pid")
     perf "$w-cached" "$addr" -d "$work/cached.txt" -l "$dur"
+    t1=$(cpu_ticks "$pid")
     R[$w.qps]=$(printf '%.0f' "$(field "$out/$w-cached.txt" "Queries per second:")")
+    # The resolver's own CPU per answer: with dnsperf possibly the limit
+    # of the rate, this is the fairer figure (as bench/http reports).
+    R[$w.cpu]=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+        -v n="$(field "$out/$w-cached.txt" "Queries completed:")" \
+        'BEGIN { if (n + 0 > 0) printf "%.2f", d / hz * 1e6 / n }')
     R[$w.lat]=$(awk '/Average Latency/ {printf "%.0f", $4 * 1e6}' "$out/$w-cached.txt")
     R[$w.lost]=$(field "$out/$w-cached.txt" "Queries lost:")
     mkfile "u$w"
@@ -171,6 +181,8 @@ delta() { # WHO -> bytes per cached name
         "$(ratio "$(g labnet.qps)" "$(g unbound.qps)")"
     printf '%-34s %12s %12s %10s\n' "cached mean latency (us)" "$(g labnet.lat)" "$(g unbound.lat)" \
         "$(ratio "$(g labnet.lat)" "$(g unbound.lat)")"
+    printf '%-34s %12s %12s %10s\n' "cached: resolver CPU per answer (us)" "$(g labnet.cpu)" \
+        "$(g unbound.cpu)" "$(ratio "$(g labnet.cpu)" "$(g unbound.cpu)")"
     printf '%-34s %12s %12s %10s\n' "uncached names resolved/s" "$(g labnet.uqps)" "$(g unbound.uqps)" \
         "$(ratio "$(g labnet.uqps)" "$(g unbound.uqps)")"
     printf '%-34s %12s %12s %10s\n' "RSS idle (MiB)" "$(mib labnet.rss0)" "$(mib unbound.rss0)" \
