@@ -123,7 +123,7 @@ run80() {
     for s; do args+=(-l "$s"); done
     : >"$svc_out"
     ip netns exec "$ns" "$svcmgr" -T 30 "${args[@]}" -- setpriv --reuid=nobody --regid=nogroup \
-        --clear-groups "$httpd" -f -c "$src/conf/httpd.conf" -r "$root" >"$svc_out" 2>"$svc_err" &
+        --clear-groups "$httpd" -f -c "$tmp/shipped-httpd.conf" -r "$root" >"$svc_out" 2>"$svc_err" &
     mgr_pid=$!
 }
 if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
@@ -133,6 +133,10 @@ else
     . "$here/netns.sh"
     if (netns_require >/dev/null 2>&1); then
         chmod 755 "$tmp"
+        # The shipped file, unchanged, where nobody can read it (a clone in
+        # /root is not readable by nobody).
+        cp "$src/conf/httpd.conf" "$tmp/shipped-httpd.conf"
+        chmod 644 "$tmp/shipped-httpd.conf"
         ns=$(netns_add svc)
         svc_out="$tmp/mgr80.out"
         svc_err="$tmp/httpd80.err"
