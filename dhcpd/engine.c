@@ -224,7 +224,8 @@ static bool usable(const struct dhcpd_engine *e, const struct req *r, const stru
 
 /* RFC 2131 4.3.1 address selection, in order: the client's current
  * binding, its reservation, the address it asked for, then a never-used
- * address, then the one expired longest.  NULL when the pool is full. */
+ * address (next-fit from the subnet's cursor), then the one expired
+ * longest.  NULL when the pool is full. */
 static struct lease *allocate(struct dhcpd_engine *e, const struct req *r, int64_t now)
 {
     struct lease_table *t = e->t;
@@ -241,14 +242,28 @@ static struct lease *allocate(struct dhcpd_engine *e, const struct req *r, int64
         if (l && usable(e, r, l, now))
             return l;
     }
+    /* Next-fit: a never-used address at or after the subnet's cursor. */
+    for (size_t i = t->cursor[r->subnet]; i < t->n; i++) {
+        struct lease *c = &t->v[i];
+        if (c->used || c->subnet != r->subnet || !lease_is_free(c, now) ||
+            !dhcpd_subnet_in_pool(r->s, c->addr) || dhcpd_conf_host_of_addr(e->conf, c->addr))
+            continue;
+        t->cursor[r->subnet] = i + 1;
+        return c;
+    }
+    t->cursor[r->subnet] = t->n;
+    /* None there: the lowest never-used address before it (an offer that
+     * was never taken), else the one expired longest. */
     struct lease *best = NULL;
     for (size_t i = 0; i < t->n; i++) {
         struct lease *c = &t->v[i];
         if (c->subnet != r->subnet || !lease_is_free(c, now) ||
             !dhcpd_subnet_in_pool(r->s, c->addr) || dhcpd_conf_host_of_addr(e->conf, c->addr))
             continue;
-        if (!c->used)
-            return c; /* never bound: lowest address first */
+        if (!c->used) {
+            t->cursor[r->subnet] = i + 1;
+            return c;
+        }
         if (!best || c->expires < best->expires)
             best = c;
     }
@@ -480,8 +495,11 @@ static int on_request(struct dhcpd_engine *e, const struct req *r, int64_t now,
          * server's name means ours was turned down. */
         if (r->server_id != r->ifc->addr) {
             struct lease *mine = lease_table_find_client(e->t, r->subnet, r->key, r->key_len);
-            if (mine && mine->state == LEASE_OFFERED)
+            if (mine && mine->state == LEASE_OFFERED) {
                 mine->expires = now; /* the hold ends: free again */
+                if (!mine->used)
+                    lease_table_rewind(e->t, mine);
+            }
             log_info("DHCPREQUEST from %s via %s for server %s -> not us", r->mac, r->ifc->name,
                      ip(r->server_id, a));
             e->st.ignored++;

@@ -99,6 +99,13 @@ int lease_set_ddns_pub(struct lease *l, const char *name)
     return 0;
 }
 
+void lease_table_rewind(struct lease_table *t, const struct lease *l)
+{
+    size_t i = (size_t)(l - t->v);
+    if (i < t->cursor[l->subnet])
+        t->cursor[l->subnet] = i;
+}
+
 struct lease *lease_table_find_addr(struct lease_table *t, uint32_t addr)
 {
     uint32_t key = ntohl(addr);

@@ -204,10 +204,11 @@ int main(int argc, char **argv)
     daemon_ready(&d.daemon, status);
 
     rc = daemon_run(&d.daemon);
-    log_info("stopped: %llu received, %llu offers, %llu acks, %llu naks, %llu commits",
+    log_info("stopped: %llu received, %llu offers, %llu acks, %llu naks, %llu commits, %llu "
+             "replies dropped (batch full)",
              (unsigned long long)d.srv.eng.st.received, (unsigned long long)d.srv.eng.st.offers,
              (unsigned long long)d.srv.eng.st.acks, (unsigned long long)d.srv.eng.st.naks,
-             (unsigned long long)d.srv.commits);
+             (unsigned long long)d.srv.commits, (unsigned long long)d.srv.dropped);
     dhcpd_server_free(&d.srv);
     daemon_pidfile_remove(d.conf->pid_file, pid_fd);
     dhcpd_conf_free(d.conf);

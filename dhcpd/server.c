@@ -148,30 +148,102 @@ static void on_ddns_scan(void *arg)
     }
 }
 
-/* Writes the dirty leases, then sends what waited for them, then the DNS
- * updates. */
-static void flush(struct dhcpd_server *s)
+/* Moves the table's dirty leases into the open batch, planning their DNS
+ * updates first (the published name is written with the lease).  Returns
+ * 0 or -ENOMEM (nothing moved; the leases stay dirty). */
+static int collect(struct dhcpd_server *s)
 {
+    if (!s->t->n_dirty)
+        return 0;
     if (s->conf->ddns.enabled) {
         int64_t now = wall_now();
         for (size_t i = 0; i < s->t->n_dirty; i++)
             ddns_plan(s, &s->t->v[s->t->dirty[i]], now);
     }
-    if (s->t->n_dirty) {
-        char err[256];
-        if (lease_store_commit(s->store, s->t, wall_now(), err, sizeof(err)) != 0) {
-            s->commit_failures++;
-            log_err("cannot write the lease database: %s; %zu replies withheld", err, s->n_pend);
-            s->n_pend = 0; /* the clients retry; nothing was promised */
-            ddns_client_kick(&s->ddns);
-            return;
-        }
-        s->commits++;
+    int rc = lease_batch_take(&s->job[s->open].rows, s->t);
+    if (rc != 0 && log_ratelimit_allow(&s->rl, uv_now(s->loop), 10, 10000, NULL))
+        log_err("cannot queue lease changes for writing: out of memory");
+    return rc;
+}
+
+/* After a job's write: its replies go out when the rows are on disk. */
+static void job_finish(struct dhcpd_server *s, struct dhcpd_commit *j)
+{
+    if (j->rc == 0) {
+        if (j->rows.n)
+            s->commits++;
+        for (size_t i = 0; i < j->n_pend; i++)
+            send_one(s, j->pend[i].listener, &j->pend[i].out);
+    } else {
+        s->commit_failures++;
+        s->retry_at = uv_now(s->loop) + 100;
+        log_err("cannot write the lease database: %s; %zu replies withheld", j->err, j->n_pend);
+        lease_batch_redirty(&j->rows, s->t); /* the next write tries again */
     }
-    for (size_t i = 0; i < s->n_pend; i++)
-        send_one(s, s->pend[i].listener, &s->pend[i].out);
-    s->n_pend = 0;
+    j->n_pend = 0;
+    lease_batch_clear(&j->rows);
     ddns_client_kick(&s->ddns);
+}
+
+static void on_write(uv_work_t *req)
+{
+    struct dhcpd_commit *j = req->data;
+    j->rc = lease_store_write(j->srv->store, &j->rows, j->now, j->err, sizeof(j->err));
+}
+
+static void start(struct dhcpd_server *s);
+static void finish_stop(struct dhcpd_server *s);
+
+static void on_written(uv_work_t *req, int status)
+{
+    struct dhcpd_commit *j = req->data;
+    struct dhcpd_server *s = j->srv;
+    (void)status; /* never cancelled */
+    s->busy = false;
+    job_finish(s, j);
+    if (s->stopping)
+        finish_stop(s);
+    else if (j->rc == 0)
+        start(s); /* what gathered meanwhile */
+}
+
+/* Sends the open batch to be written, unless one is in flight (it starts
+ * when that one is done) or the last write failed moments ago. */
+static void start(struct dhcpd_server *s)
+{
+    struct dhcpd_commit *j = &s->job[s->open];
+    if (s->busy || collect(s) != 0)
+        return;
+    if (!j->rows.n && !j->n_pend)
+        return;
+    if (!j->rows.n) { /* nothing to write: e.g. a lease that was not worth a row */
+        j->rc = 0;
+        job_finish(s, j);
+        return;
+    }
+    if (s->retry_at && uv_now(s->loop) < s->retry_at)
+        return;
+    s->retry_at = 0;
+    j->now = wall_now();
+    j->req.data = j;
+    if (uv_queue_work(s->loop, &j->req, on_write, on_written) != 0) {
+        on_write(&j->req); /* cannot happen with a live loop; stay correct anyway */
+        job_finish(s, j);
+        return;
+    }
+    s->busy = true;
+    s->open ^= 1;
+}
+
+/* The last commit, on the loop's thread (stopping: no write in flight). */
+static void commit_now(struct dhcpd_server *s)
+{
+    struct dhcpd_commit *j = &s->job[s->open];
+    if (collect(s) != 0 || (!j->rows.n && !j->n_pend))
+        return;
+    j->now = wall_now();
+    on_write(&j->req);
+    job_finish(s, j);
 }
 
 static void handle(struct dhcpd_server *s, size_t li, const uint8_t *pkt, size_t len, int tries);
@@ -206,10 +278,12 @@ static void drain(struct dhcpd_server *s)
 static void on_check(uv_check_t *c)
 {
     struct dhcpd_server *s = c->data;
-    if (s->n_pend || s->t->n_dirty) {
+    if (s->stopping || (!s->job[s->open].n_pend && !s->t->n_dirty))
+        return;
+    /* While a write is in flight there is no hurry: the loop comes back. */
+    if (!s->busy)
         drain(s);
-        flush(s);
-    }
+    start(s);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -356,28 +430,38 @@ static void probe_start(struct dhcpd_server *s, size_t li, const uint8_t *pkt, s
 static void handle(struct dhcpd_server *s, size_t li, const uint8_t *pkt, size_t len, int tries)
 {
     struct dhcpd_listener *l = &s->ls[li];
-    struct dhcpd_pending *p = &s->pend[s->n_pend];
-    int rc = dhcpd_engine_handle(&s->eng, &l->info, pkt, len, wall_now(), &p->out);
+    static struct dhcpd_out reply; /* one loop: one reply being built at a time */
+    struct dhcpd_out *out = &reply;
+    int rc = dhcpd_engine_handle(&s->eng, &l->info, pkt, len, wall_now(), out);
     if (rc == DHCPD_PROBE) {
         if (s->probes) {
-            probe_start(s, li, pkt, len, p->out.probe_addr, tries);
+            probe_start(s, li, pkt, len, out->probe_addr, tries);
         } else if (tries < DHCPD_PROBE_TRIES) {
             /* ping-check was switched on by a reload: the ICMP socket
              * comes with the next restart; offer unprobed meanwhile. */
-            dhcpd_engine_probe_done(&s->eng, p->out.probe_addr, false, wall_now());
+            dhcpd_engine_probe_done(&s->eng, out->probe_addr, false, wall_now());
             handle(s, li, pkt, len, tries + 1);
         }
         return;
     }
     if (rc != 1)
         return;
-    if (!p->out.needs_commit) {
-        send_one(s, li, &p->out);
+    if (!out->needs_commit) {
+        send_one(s, li, out);
         return;
     }
-    p->listener = li;
-    if (++s->n_pend == DHCPD_BATCH_MAX)
-        flush(s);
+    struct dhcpd_commit *j = &s->job[s->open];
+    if (j->n_pend == DHCPD_BATCH_MAX) {
+        start(s); /* makes room unless a write is in flight */
+        j = &s->job[s->open];
+        if (j->n_pend == DHCPD_BATCH_MAX) {
+            s->dropped++; /* the lease is still written; the retry gets the ACK */
+            return;
+        }
+    }
+    j->pend[j->n_pend].out = *out;
+    j->pend[j->n_pend].listener = li;
+    j->n_pend++;
 }
 
 static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
@@ -486,9 +570,12 @@ int dhcpd_server_start(struct dhcpd_server *s, uv_loop_t *loop, const struct dhc
     int rc = lease_table_new(conf, &s->t);
     if (rc != 0)
         return rc;
-    s->pend = calloc(DHCPD_BATCH_MAX, sizeof(*s->pend));
-    if (!s->pend)
-        return -ENOMEM;
+    for (int k = 0; k < 2; k++) {
+        s->job[k].srv = s;
+        s->job[k].pend = calloc(DHCPD_BATCH_MAX, sizeof(*s->job[k].pend));
+        if (!s->job[k].pend)
+            return -ENOMEM;
+    }
     if ((rc = open_db(s)) != 0)
         return rc;
     dhcpd_engine_init(&s->eng, conf, s->t);
@@ -525,8 +612,12 @@ int dhcpd_server_start(struct dhcpd_server *s, uv_loop_t *loop, const struct dhc
 int dhcpd_server_reload(struct dhcpd_server *s, const struct dhcpd_conf *conf)
 {
     struct lease_table *nt;
-    flush(s);
-    int rc = lease_table_new(conf, &nt);
+    /* The open batch takes the dirty leases with it: the new table starts
+     * clean, and a write in flight holds its own copies. */
+    int rc = collect(s);
+    if (rc != 0)
+        return rc;
+    rc = lease_table_new(conf, &nt);
     if (rc != 0)
         return rc;
     size_t kept = 0;
@@ -553,13 +644,21 @@ int dhcpd_server_reload(struct dhcpd_server *s, const struct dhcpd_conf *conf)
     for (size_t i = 0; i < s->n_ls; i++)
         s->ls[i].info.addr = iface_addr(s->ls[i].info.name);
     log_info("configuration reloaded: %zu addresses, %zu leases kept", nt->n, kept);
+    start(s);
     return 0;
 }
 
 void dhcpd_server_stop(struct dhcpd_server *s)
 {
+    s->stopping = true;
+    if (!s->busy)
+        finish_stop(s); /* else on_written calls it */
+}
+
+static void finish_stop(struct dhcpd_server *s)
+{
     if (s->t && s->store)
-        flush(s);
+        commit_now(s);
     if (uv_is_active((uv_handle_t *)&s->check) || s->check.loop) {
         if (!uv_is_closing((uv_handle_t *)&s->check))
             uv_close((uv_handle_t *)&s->check, on_closed);
@@ -581,7 +680,11 @@ void dhcpd_server_free(struct dhcpd_server *s)
 {
     lease_store_close(s->store);
     lease_table_free(s->t);
-    free(s->pend);
+    for (int k = 0; k < 2; k++) {
+        free(s->job[k].pend);
+        s->job[k].pend = NULL;
+        lease_batch_free(&s->job[k].rows);
+    }
     free(s->probes);
     ddns_client_free(&s->ddns);
     if (s->icmp_fd >= 0)
@@ -590,5 +693,4 @@ void dhcpd_server_free(struct dhcpd_server *s)
     s->probes = NULL;
     s->store = NULL;
     s->t = NULL;
-    s->pend = NULL;
 }

@@ -9,8 +9,15 @@
  * Durability without a commit per packet: replies that depend on a lease
  * change (ACKs) are queued while the loop drains the sockets; a uv_check
  * handle, which runs once per loop iteration after the I/O callbacks,
- * writes every dirty lease in one fsync'd transaction and only then sends
- * the queued replies.  OFFERs and NAKs, which promise nothing, go at once.
+ * copies every dirty lease into the open batch (struct lease_batch) next
+ * to the replies that wait for it.  The batch goes to a threadpool thread
+ * that writes it in one fsync'd transaction; its replies are sent from the
+ * completion callback, on the loop, only when the write succeeded.  One
+ * write is in flight at a time: meanwhile the loop keeps answering (OFFERs
+ * and NAKs, which promise nothing, go at once) and the next batch grows
+ * with the load, so the fsync rate stays bounded while the lease rate does
+ * not.  A failed write withholds its replies (the clients retry; nothing
+ * was promised) and marks its leases dirty again.
  *
  * DNS updates ride on the same commit: for every dirty lease the name it
  * should publish is compared with the one it has published; the new
@@ -32,8 +39,10 @@
 #include "dhcpd/lease.h"
 #include "dhcpd/store.h"
 
-/* Replies held for one commit; more in one loop iteration commit early. */
-#define DHCPD_BATCH_MAX 256
+/* Replies held for one commit.  A full open batch starts its write at
+ * once when none is in flight; past that, replies are dropped (their
+ * leases are still written; the client's retransmission gets the ACK). */
+#define DHCPD_BATCH_MAX 2048
 /* Datagrams read per loop iteration beyond libuv's own, before a commit. */
 #define DHCPD_DRAIN_MAX 1024
 /* Receive buffer per listening socket (bytes). */
@@ -50,6 +59,18 @@ struct dhcpd_listener {
 struct dhcpd_pending {
     struct dhcpd_out out;
     size_t listener;
+};
+
+/* One group commit: the rows to write and the replies that wait for them. */
+struct dhcpd_commit {
+    uv_work_t req;
+    struct dhcpd_server *srv;
+    struct lease_batch rows;
+    struct dhcpd_pending *pend; /* DHCPD_BATCH_MAX */
+    size_t n_pend;
+    int64_t now;
+    int rc;
+    char err[256];
 };
 
 /* Conflict detection (ping-check): a DISCOVER waiting for the answer to
@@ -78,9 +99,12 @@ struct dhcpd_server {
     struct dhcpd_listener ls[DHCPD_MAX_IFACES];
     size_t n_ls;
     uv_check_t check;
-    struct dhcpd_pending *pend; /* DHCPD_BATCH_MAX */
-    size_t n_pend;
-    uint64_t commits, commit_failures, sent, send_failures;
+    /* job[open] collects; the other one is being written when busy. */
+    struct dhcpd_commit job[2];
+    int open;
+    bool busy, stopping;
+    uint64_t retry_at; /* uv_now before which a failed write is not retried */
+    uint64_t commits, commit_failures, sent, send_failures, dropped;
     int open_handles; /* closed when 0 after dhcpd_server_stop */
     /* ping-check: an ICMP datagram ("ping") socket, or a raw one. */
     uv_poll_t icmp;
@@ -108,8 +132,9 @@ int dhcpd_server_start(struct dhcpd_server *s, uv_loop_t *loop, const struct dhc
  * restart.  Returns 0 or a negative errno (the old state stays). */
 int dhcpd_server_reload(struct dhcpd_server *s, const struct dhcpd_conf *conf);
 
-/* Commits and sends whatever is pending, then closes every handle; the loop
- * ends when they are closed.  Then call dhcpd_server_free. */
+/* Commits and sends whatever is pending (after the write in flight, if
+ * any, has finished), then closes every handle; the loop ends when they
+ * are closed.  Then call dhcpd_server_free. */
 void dhcpd_server_stop(struct dhcpd_server *s);
 
 /* Frees the table and closes the database (after the loop has ended). */

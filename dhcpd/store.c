@@ -247,20 +247,81 @@ static int put(struct lease_store *s, const struct lease *l, int64_t now)
     return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
 }
 
-int lease_store_commit(struct lease_store *s, struct lease_table *t, int64_t now, char *err,
-                       size_t cap)
+/* Offers and free entries are not worth a row: whatever the row said
+ * before stays (an expired lease is history we keep). */
+static bool worth_a_row(const struct lease *l)
 {
-    if (t->n_dirty == 0)
+    return l->state == LEASE_BOUND || l->state == LEASE_RELEASED || l->state == LEASE_DECLINED;
+}
+
+int lease_batch_take(struct lease_batch *b, struct lease_table *t)
+{
+    size_t want = b->n + t->n_dirty;
+    if (want > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < want)
+            cap *= 2;
+        struct lease *v = realloc(b->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        b->v = v;
+        b->cap = cap;
+    }
+    size_t n = b->n;
+    for (size_t i = 0; i < t->n_dirty; i++) {
+        const struct lease *l = &t->v[t->dirty[i]];
+        if (!worth_a_row(l))
+            continue;
+        struct lease *c = &b->v[n];
+        *c = *l;
+        c->ddns_pub = NULL;
+        if (l->ddns_pub && !(c->ddns_pub = strdup(l->ddns_pub))) {
+            while (n > b->n)
+                free(b->v[--n].ddns_pub);
+            return -ENOMEM;
+        }
+        n++;
+    }
+    b->n = n;
+    for (size_t i = 0; i < t->n_dirty; i++)
+        t->v[t->dirty[i]].dirty = false;
+    t->n_dirty = 0;
+    return 0;
+}
+
+void lease_batch_redirty(const struct lease_batch *b, struct lease_table *t)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        struct lease *l = lease_table_find_addr(t, b->v[i].addr);
+        if (l)
+            lease_table_mark_dirty(t, l);
+    }
+}
+
+void lease_batch_clear(struct lease_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->v[i].ddns_pub);
+    b->n = 0;
+}
+
+void lease_batch_free(struct lease_batch *b)
+{
+    lease_batch_clear(b);
+    free(b->v);
+    b->v = NULL;
+    b->cap = 0;
+}
+
+int lease_store_write(struct lease_store *s, const struct lease_batch *b, int64_t now, char *err,
+                      size_t cap)
+{
+    if (b->n == 0)
         return 0;
     if (exec(s->db, "BEGIN IMMEDIATE", err, cap) != 0)
         return -EIO;
-    for (size_t i = 0; i < t->n_dirty; i++) {
-        const struct lease *l = &t->v[t->dirty[i]];
-        /* Offers and free entries are not worth a row: whatever the row
-         * said before stays (an expired lease is history we keep). */
-        if (l->state != LEASE_BOUND && l->state != LEASE_RELEASED && l->state != LEASE_DECLINED)
-            continue;
-        if (put(s, l, now) != 0) {
+    for (size_t i = 0; i < b->n; i++) {
+        if (put(s, &b->v[i], now) != 0) {
             snprintf(err, cap, "%s", sqlite3_errmsg(s->db));
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             return -EIO;
@@ -270,10 +331,23 @@ int lease_store_commit(struct lease_store *s, struct lease_table *t, int64_t now
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         return -EIO;
     }
-    for (size_t i = 0; i < t->n_dirty; i++)
-        t->v[t->dirty[i]].dirty = false;
-    t->n_dirty = 0;
     return 0;
+}
+
+int lease_store_commit(struct lease_store *s, struct lease_table *t, int64_t now, char *err,
+                       size_t cap)
+{
+    struct lease_batch b = {0};
+    if (lease_batch_take(&b, t) != 0) {
+        lease_batch_free(&b); /* it may have grown before failing */
+        snprintf(err, cap, "out of memory");
+        return -ENOMEM;
+    }
+    int rc = lease_store_write(s, &b, now, err, cap);
+    if (rc != 0)
+        lease_batch_redirty(&b, t);
+    lease_batch_free(&b);
+    return rc;
 }
 
 static void hex(const void *p, int n, char sep, char *out, size_t cap)

@@ -43,9 +43,40 @@ void lease_store_close(struct lease_store *s);
 int lease_store_load(struct lease_store *s, struct lease_table *t, size_t *loaded, size_t *ignored,
                      char *err, size_t cap);
 
-/* Writes t's dirty entries in one fsync'd transaction and clears their
- * dirty marks.  now stamps the rows.  Returns 0; -EIO when the write
- * failed (rolled back, entries stay dirty, reason in err). */
+/*
+ * A batch: copies of the table's dirty entries, taken on the loop and
+ * written by a threadpool thread while the loop goes on changing the table
+ * (dhcpd/server.c).  Entries that are not worth a row (offers, free) are
+ * left out.  One address may appear more than once; the last copy wins.
+ */
+struct lease_batch {
+    struct lease *v; /* copies; ddns_pub of each is the batch's own */
+    size_t n, cap;
+};
+
+/* Appends copies of t's dirty entries to b and clears their dirty marks.
+ * Returns 0, or -ENOMEM with t and b as they were. */
+int lease_batch_take(struct lease_batch *b, struct lease_table *t);
+
+/* Marks dirty again, in t, every address b holds (after a failed write;
+ * t may be a newer table than the one b was taken from). */
+void lease_batch_redirty(const struct lease_batch *b, struct lease_table *t);
+
+/* Empties b (keeping its memory); lease_batch_free releases it. */
+void lease_batch_clear(struct lease_batch *b);
+void lease_batch_free(struct lease_batch *b);
+
+/* Writes b in one fsync'd transaction; now stamps the rows.  Touches only
+ * s and b, so it may run on another thread than the table's, one call at
+ * a time per store.  Returns 0 once the rows are on disk; -EIO when the
+ * write failed (rolled back, reason in err). */
+int lease_store_write(struct lease_store *s, const struct lease_batch *b, int64_t now, char *err,
+                      size_t cap);
+
+/* lease_batch_take + lease_store_write in one call, on the caller's
+ * thread: writes t's dirty entries in one fsync'd transaction and clears
+ * their dirty marks.  Returns 0; -EIO when the write failed (rolled back,
+ * entries stay dirty, reason in err) or -ENOMEM. */
 int lease_store_commit(struct lease_store *s, struct lease_table *t, int64_t now, char *err,
                        size_t cap);
 

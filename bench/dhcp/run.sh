@@ -6,14 +6,15 @@
 #
 #   bench/dhcp/run.sh [options]
 #
-#   -p SECONDS    perfdhcp test period per trial (default 5)
+#   -p SECONDS    perfdhcp test period per trial (default 2)
 #   -r RATES      comma list of offered DORA rates for the search, ascending
-#                 (default 500,1000,1500,2000,3000,4000,6000,8000,10000,11000)
+#                 (default 2000,4000,6000,8000,10000,12000,14000,16000,20000,24000,28000)
 #   -R CLIENTS    perfdhcp client range (MACs) (default 56000, at most the
 #                 relay pool of 56320); rates above CLIENTS/SECONDS are skipped,
 #                 since a trial would need more addresses than the pool has
 #   -D PERCENT    drop threshold of the search (default 1)
 #   -b CLIENTS    broadcast-path clients for dhcpload (default 7000, at most 7680)
+#   -c CLIENTS    relay-path clients for dhcpload (default 56000, at most 56320)
 #   -w WINDOW     dhcpload exchanges in flight (default 64)
 #   -s CPUS       taskset list for the servers (default 0)
 #   -g CPUS       taskset list for perfdhcp and dhcpload (default 1)
@@ -26,9 +27,12 @@
 # fresh server on an empty lease database, runs perfdhcp at one rate, and
 # the search stops at the first rate with more than D % of the exchanges
 # dropped (then one trial half-way between the last pass and that rate).
-# Broadcast path: dhcpload (bench/dhcp/dhcpload.c, built here) runs
-# DISCOVER/REQUEST from many MACs with the broadcast flag, no giaddr, in a
-# client namespace on a bridge in S, closed loop.
+# Closed loop: dhcpload (bench/dhcp/dhcpload.c, built here) runs
+# DISCOVER/REQUEST from many MACs with a window of exchanges in flight, on
+# the relay path (from P, giaddr = its address, like perfdhcp) and on the
+# broadcast path (broadcast flag, no giaddr, from a client namespace on a
+# bridge in S).  perfdhcp runs out of CPU near 12,000 exchanges a second on
+# one core; dhcpload does not, so it finds the faster server's limit.
 #
 # Durability: after every labnet trial the server is killed with SIGKILL
 # (no chance to flush anything) and every address perfdhcp/dhcpload saw
@@ -47,15 +51,16 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-period=5 rates="500,1000,1500,2000,3000,4000,6000,8000,10000,11000" nclients=56000 dmax=1
-bclients=7000 window=64 srv_cpus=0 gen_cpus=1 no_kea=0 out=""
-while getopts "p:r:R:D:b:w:s:g:ko:h" opt; do
+period=2 rates="2000,4000,6000,8000,10000,12000,14000,16000,20000,24000,28000" nclients=56000 dmax=1
+bclients=7000 rclients=56000 window=64 srv_cpus=0 gen_cpus=1 no_kea=0 out=""
+while getopts "p:r:R:D:b:c:w:s:g:ko:h" opt; do
     case $opt in
     p) period=$OPTARG ;;
     r) rates=$OPTARG ;;
     R) nclients=$OPTARG ;;
     D) dmax=$OPTARG ;;
     b) bclients=$OPTARG ;;
+    c) rclients=$OPTARG ;;
     w) window=$OPTARG ;;
     s) srv_cpus=$OPTARG ;;
     g) gen_cpus=$OPTARG ;;
@@ -76,6 +81,7 @@ die() {
 [[ $(id -u) == 0 ]] || die "needs root (network namespaces)"
 ((nclients >= 1 && nclients <= 56320)) || die "-R must be 1..56320 (the relay pool)"
 ((bclients >= 1 && bclients <= 7680)) || die "-b must be 1..7680 (the broadcast pool)"
+((rclients >= 1 && rclients <= 56320)) || die "-c must be 1..56320 (the relay pool)"
 
 # ---- tools ----
 need_pkgs=()
@@ -100,6 +106,11 @@ if ((${#need_pkgs[@]})); then
     if ((rc_made)); then rm -f /usr/sbin/policy-rc.d; fi
 fi
 PERFDHCP=$(command -v perfdhcp)
+# perfdhcp picks its threaded mode on a machine with several CPUs (a
+# receiving thread beside the sending one); pinned to one CPU, the two only
+# take turns, so it runs single-threaded there.
+perf_threads=multi
+[[ $gen_cpus =~ ^[0-9]+$ ]] && perf_threads=single
 KEA=$(command -v kea-dhcp4 || true)
 
 if [[ -n ${LABNET_DHCPD:-} ]]; then
@@ -239,6 +250,14 @@ cpu_ticks() { # utime+stime of PID (the server; ip netns exec execs it)
 }
 clk_tck=$(getconf CLK_TCK)
 
+# UDP datagrams the kernel dropped for want of receive-buffer space in
+# namespace NS so far (Udp RcvbufErrors): tells a server that could not keep
+# up from a load generator that could not.
+rcvbuf_errs() { # NS
+    ip netns exec "$1" awk '/^Udp:/ { if (!h) { for (i = 1; i <= NF; i++) if ($i == "RcvbufErrors") c = i; h = 1 } else print $c }' \
+        /proc/net/snmp 2>/dev/null || echo 0
+}
+
 # Addresses in the lease store of a stopped server, one per line, sorted.
 db_addrs() { # NAME DIR
     if [[ $1 == labnet ]]; then
@@ -263,20 +282,31 @@ fs=$(df -T "$tmp" | awk 'NR == 2 {print $2 " on " $1}')
     echo "labnet: $labnet_ver   Kea: $kea_ver (memfile, persist=true, lfc-interval 0)   perfdhcp: $("$PERFDHCP" -v 2>&1 | head -1)"
     echo "lease stores on $fs; labnet: SQLite WAL synchronous=FULL (fsync before every ACK)"
     echo "servers pinned with taskset -c $srv_cpus, perfdhcp/dhcpload with taskset -c $gen_cpus"
-    echo "relay path: perfdhcp -R $nclients -p $period, fresh server and empty lease store per trial, search stops above $dmax % dropped"
+    echo "relay path: perfdhcp -g $perf_threads -R $nclients -p $period, fresh server and empty lease store per trial, search stops above $dmax % dropped"
     echo
 } | tee "$out/summary.txt"
 
 # ---- relay path: one perfdhcp trial ----
-# trial NAME RATE: prints "rate_offered acks_per_s drop_pct do_sent ra_recv srv_cpu_pct durable"
+# trial NAME RATE: prints "rate_offered acks_per_s drop_pct do_sent ra_recv srv_cpu_pct
+#   acked stored missing gen_cpu_pct srv_rcvbuf_drops gen_rcvbuf_drops"
 trial() {
-    local name=$1 rate=$2 d t0 t1 rc=0
+    local name=$1 rate=$2 d t0 t1 rc=0 gpid g0=0 g1=0 se0 se1 pe0 pe1
     d=$tmp/$name-r$rate
     start_server "$name" "$d"
+    se0=$(rcvbuf_errs "$S") pe0=$(rcvbuf_errs "$P")
     t0=$(cpu_ticks "$srv_pid")
-    ip netns exec "$P" taskset -c "$gen_cpus" "$PERFDHCP" -4 -r "$rate" -R "$nclients" \
-        -p "$period" -W 1500000 -x l -l "$relay_addr" "$srv_addr" >"$d/perfdhcp.out" 2>&1 || rc=$?
+    ip netns exec "$P" taskset -c "$gen_cpus" "$PERFDHCP" -4 -g "$perf_threads" -r "$rate" \
+        -R "$nclients" -p "$period" -W 1500000 -x l -l "$relay_addr" "$srv_addr" >"$d/perfdhcp.out" 2>&1 &
+    gpid=$!
+    # perfdhcp's own CPU (ip netns exec execs it, so the PID is its own),
+    # sampled until it exits: is the load generator the limit?
+    while kill -0 "$gpid" 2>/dev/null; do
+        g1=$(cpu_ticks "$gpid")
+        sleep 0.2
+    done
+    wait "$gpid" || rc=$?
     t1=$(cpu_ticks "$srv_pid")
+    se1=$(rcvbuf_errs "$S") pe1=$(rcvbuf_errs "$P")
     ((rc == 0 || rc == 3)) || {
         tail -20 "$d/perfdhcp.out" >&2
         die "perfdhcp failed (exit $rc) against $name"
@@ -296,7 +326,8 @@ trial() {
     stored=$(wc -l <"$d/stored")
     missing=$(comm -23 "$d/acked" "$d/stored" | wc -l)
     awk -v rate="$rate" -v tck="$clk_tck" -v ticks=$((t1 - t0)) -v per="$period" \
-        -v acked="$acked" -v stored="$stored" -v missing="$missing" '
+        -v acked="$acked" -v stored="$stored" -v missing="$missing" -v gticks=$((g1 - g0)) \
+        -v sdrop=$((se1 - se0)) -v pdrop=$((pe1 - pe0)) '
         /^\*\*\*Rate statistics/ { getline; split($0, f, " "); got = f[2] }
         /^\*\*\*Statistics for: DISCOVER-OFFER/ { sec = "do" }
         /^\*\*\*Statistics for: REQUEST-ACK/ { sec = "ra" }
@@ -304,8 +335,9 @@ trial() {
         /^received packets:/ { recv[sec] = $3 }
         END {
             drop = sent["do"] > 0 ? 100 * (sent["do"] - recv["ra"]) / sent["do"] : 100
-            printf "%d %.1f %.3f %d %d %.0f %d %d %d\n", rate, recv["ra"] / per, drop,
-                sent["do"], recv["ra"], 100 * ticks / tck / per, acked, stored, missing
+            printf "%d %.1f %.3f %d %d %.0f %d %d %d %.0f %d %d\n", rate, recv["ra"] / per, drop,
+                sent["do"], recv["ra"], 100 * ticks / tck / per, acked, stored, missing,
+                100 * gticks / tck / per, sdrop, pdrop
         }' "$d/perfdhcp.out"
     rm -rf "$d"
 }
@@ -316,20 +348,22 @@ problems=()
 IFS=, read -ra rate_list <<<"$rates"
 servers=(labnet)
 ((no_kea)) || servers+=(kea)
-fmt='%-8s %9s %11s %8s %9s %9s %8s %9s %9s\n'
+fmt='%-8s %9s %11s %8s %9s %9s %8s %9s %9s %8s %12s\n'
 # shellcheck disable=SC2059
-printf "$fmt" server "offered/s" "DORA/s" "drop %" initiated completed "srv CPU%" "ACKed" "in store" |
+printf "$fmt" server "offered/s" "DORA/s" "drop %" initiated completed "srv CPU%" "ACKed" "in store" \
+    "gen CPU%" "rcvbuf s/g" |
     tee -a "$out/summary.txt"
 for name in "${servers[@]}"; do
     best_rate[$name]=0 best_acks[$name]=0 best_drop[$name]=0 best_cpu[$name]=0
     last_pass=0 first_fail=0
     run_one() { # RATE: one trial, printed and judged
-        local res r a dp sent rcv cpu acked stored missing
+        local res r a dp sent rcv cpu acked stored missing gcpu sdrop pdrop
         res=$(trial "$name" "$1") || die "trial at $1/s against $name failed"
         [[ -n $res ]] || die "trial at $1/s against $name failed"
-        read -r r a dp sent rcv cpu acked stored missing <<<"$res"
+        read -r r a dp sent rcv cpu acked stored missing gcpu sdrop pdrop <<<"$res"
         # shellcheck disable=SC2059
-        printf "$fmt" "$name" "$r" "$a" "$dp" "$sent" "$rcv" "$cpu" "$acked" "$stored" | tee -a "$out/summary.txt"
+        printf "$fmt" "$name" "$r" "$a" "$dp" "$sent" "$rcv" "$cpu" "$acked" "$stored" "$gcpu" \
+            "$sdrop/$pdrop" | tee -a "$out/summary.txt"
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$r" "$a" "$dp" "$sent" "$rcv" "$cpu" \
             "$acked" "$stored" "$missing" >>"$out/results.tsv"
         if ((missing > 0)); then
@@ -365,20 +399,29 @@ done
 printf 'server\toffered\tdora_per_s\tdrop_pct\tinitiated\tcompleted\tsrv_cpu_pct\tacked\tstored\tmissing\n' |
     cat - "$out/results.tsv" >"$out/results.tmp" && mv "$out/results.tmp" "$out/results.tsv"
 
-# ---- broadcast path: dhcpload ----
-bcast() { # NAME: prints "acks drops elapsed rate srv_cpu_pct acked stored missing"
-    local name=$1 d res t0 t1
-    d=$tmp/$name-bcast
+# ---- closed loop: dhcpload on the broadcast path and on the relay path ----
+# perfdhcp is open loop and, on one core, runs out of CPU near 12,000
+# exchanges a second (its own receive buffer overflows: the "rcvbuf s/g"
+# column above), so a fast server's limit is found with dhcpload instead:
+# as many clients as the pool allows, WINDOW exchanges in flight.
+closed() { # NAME bcast|relay: prints "acks drops elapsed rate srv_cpu_pct acked stored missing"
+    local name=$1 path=$2 d res t0 t1 ns args prefix n
+    d=$tmp/$name-$path
     start_server "$name" "$d"
+    if [[ $path == bcast ]]; then
+        ns=$C args=(-i "$c_if") prefix='^10\.62\.' n=$bclients
+    else
+        ns=$P args=(-s "$srv_addr" -g "$relay_addr") prefix='^10\.60\.' n=$rclients
+    fi
     t0=$(cpu_ticks "$srv_pid")
-    res=$(ip netns exec "$C" taskset -c "$gen_cpus" "$load" -i "$c_if" -n "$bclients" -w "$window" \
+    res=$(ip netns exec "$ns" taskset -c "$gen_cpus" "$load" "${args[@]}" -n "$n" -w "$window" \
         -o "$d/acks.txt")
     t1=$(cpu_ticks "$srv_pid")
-    alive || die "$name died on the broadcast path"
+    alive || die "$name died on the $path path"
     stop_server
-    echo "$name $res" >>"$out/dhcpload.out"
+    echo "$name $path $res" >>"$out/dhcpload.out"
     awk '{print $1}' "$d/acks.txt" | sort -u >"$d/acked"
-    db_addrs "$name" "$d" | grep '^10\.62\.' >"$d/stored" || true
+    db_addrs "$name" "$d" | grep "$prefix" >"$d/stored" || true
     local acks drops el rate
     kv() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$res"; }
     acks=$(kv acks) drops=$(kv drops) el=$(kv elapsed_s) rate=$(kv rate)
@@ -386,25 +429,28 @@ bcast() { # NAME: prints "acks drops elapsed rate srv_cpu_pct acked stored missi
 $(wc -l <"$d/acked") $(wc -l <"$d/stored") $(comm -23 "$d/acked" "$d/stored" | wc -l)"
     rm -rf "$d"
 }
+bfmt='%-8s %-9s %9s %9s %7s %10s %8s %9s %9s\n'
 {
     echo
-    echo "broadcast path (no giaddr): dhcpload, $bclients clients, $window in flight, broadcast flag set, closed loop"
-} | tee -a "$out/summary.txt"
-bfmt='%-8s %9s %9s %7s %10s %8s %9s %9s\n'
-# shellcheck disable=SC2059
-printf "$bfmt" server "DORA/s" ACKs drops "elapsed s" "srv CPU%" "ACKed" "in store" | tee -a "$out/summary.txt"
-declare -A b_rate
-for name in "${servers[@]}"; do
-    read -r acks drops el rate cpu acked stored missing <<<"$(bcast "$name")"
-    b_rate[$name]=$rate
+    echo "closed loop (dhcpload, $window in flight): broadcast path = $bclients clients with the broadcast flag, no giaddr;"
+    echo "relay path = $rclients clients through giaddr $relay_addr, as perfdhcp"
     # shellcheck disable=SC2059
-    printf "$bfmt" "$name" "$rate" "$acks" "$drops" "$el" "$cpu" "$acked" "$stored" | tee -a "$out/summary.txt"
-    if [[ $name == labnet ]]; then
-        ((missing == 0)) || problems+=("labnet broadcast: $missing ACKed addresses missing from the database after SIGKILL")
-        ((drops > 0 || stored == acks)) ||
-            problems+=("labnet broadcast: $stored leases in the database, $acks ACKs counted")
-    fi
-    ((acks > 0)) || problems+=("$name broadcast path: no ACK at all")
+    printf "$bfmt" server path "DORA/s" ACKs drops "elapsed s" "srv CPU%" "ACKed" "in store"
+} | tee -a "$out/summary.txt"
+declare -A b_rate c_rate c_drops
+for path in relay bcast; do
+    for name in "${servers[@]}"; do
+        read -r acks drops el rate cpu acked stored missing <<<"$(closed "$name" "$path")"
+        if [[ $path == bcast ]]; then b_rate[$name]=$rate; else c_rate[$name]=$rate c_drops[$name]=$drops; fi
+        # shellcheck disable=SC2059
+        printf "$bfmt" "$name" "$path" "$rate" "$acks" "$drops" "$el" "$cpu" "$acked" "$stored" | tee -a "$out/summary.txt"
+        if [[ $name == labnet ]]; then
+            ((missing == 0)) || problems+=("labnet $path: $missing ACKed addresses missing from the database after SIGKILL")
+            ((drops > 0 || stored == acks)) ||
+                problems+=("labnet $path: $stored leases in the database, $acks ACKs counted")
+        fi
+        ((acks > 0)) || problems+=("$name $path path: no ACK at all")
+    done
 done
 
 # ---- verdict ----
@@ -414,10 +460,12 @@ done
         echo "max relay rate at <= $dmax % drops: $name ${best_acks[$name]} DORA/s (offered ${best_rate[$name]}/s, ${best_drop[$name]} % dropped, server CPU ${best_cpu[$name]} %)"
     done
     if ((!no_kea)); then
-        awk -v l="${best_acks[labnet]}" -v k="${best_acks[kea]}" -v bl="${b_rate[labnet]}" -v bk="${b_rate[kea]}" 'BEGIN {
-            printf "ratio labnet/Kea, relay path (max rate at <= 1 %% drops): %s\n", (k > 0 ? sprintf("%.2f", l / k) : "-")
-            printf "ratio labnet/Kea, broadcast path (closed loop): %s\n", (bk > 0 ? sprintf("%.2f", bl / bk) : "-")
-            printf "target (issue): >= 2.00 on the relay path\n"
+        awk -v l="${best_acks[labnet]}" -v k="${best_acks[kea]}" -v bl="${b_rate[labnet]}" -v bk="${b_rate[kea]}" \
+            -v cl="${c_rate[labnet]}" -v ck="${c_rate[kea]}" 'BEGIN {
+            printf "ratio labnet/Kea, relay path, perfdhcp (max rate at <= 1 %% drops): %s\n", (k > 0 ? sprintf("%.2f", l / k) : "-")
+            printf "ratio labnet/Kea, relay path, closed loop: %s\n", (ck > 0 ? sprintf("%.2f", cl / ck) : "-")
+            printf "ratio labnet/Kea, broadcast path, closed loop: %s\n", (bk > 0 ? sprintf("%.2f", bl / bk) : "-")
+            printf "target (issue): >= 2.00 at under 1 %% drops\n"
         }'
     fi
     echo "durability: after every labnet trial the server got SIGKILL; 'in store' counts the bound rows"

@@ -11,6 +11,9 @@
 #   - a second storm of new clients gets none of those addresses;
 #   - the first storm's clients, asking again (INIT-REBOOT), get their own
 #     addresses back.
+# During storm A every fsync of the server takes 50 ms longer
+# (labnet-slowsync.so preloaded), so the kill lands inside a write: a server
+# that sent ACKs before their write finished fails the first check.
 # Negative control, every run: on a copy of the database with one ACKed
 # row deleted, the same checks report that lease missing, and a server
 # started on that copy hands the address to a new client (the reuse check
@@ -20,11 +23,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: test_dhcpd_durability.sh BUILD_DIR}
 dhcpd="$build/dhcpd/labnet-dhcpd"
 storm="$build/tests/labnet-dhcpstorm"
+slowsync="$build/tests/labnet-slowsync.so"
 # shellcheck source=netns.sh
 . "$here/netns.sh"
 netns_require
 [ -x "$dhcpd" ] || { echo "FAIL: $dhcpd not built"; exit 1; }
 [ -x "$storm" ] || { echo "FAIL: $storm not built"; exit 1; }
+[ -f "$slowsync" ] || { echo "FAIL: $slowsync not built"; exit 1; }
 
 pass=0
 fail=0
@@ -58,7 +63,11 @@ dns = 10.88.0.53
 lease-time = 1h
 CONF
 start_server() { # start_server LOGNAME [CONF]
-    netns_spawn "$S" "$tmp/dhcpd.log.$1" "$dhcpd" -f -c "${2:-$tmp/dhcpd.conf}"
+    # The sanitizer runtime wants to be loaded first; the shim is not
+    # instrumented, so letting it go first is harmless.
+    netns_spawn "$S" "$tmp/dhcpd.log.$1" env LD_PRELOAD="$slowsync" LABNET_SLOWSYNC_MS=50 \
+        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+        "$dhcpd" -f -c "${2:-$tmp/dhcpd.conf}"
     srv_pid=$NETNS_PID
     netns_wait_for "grep -q 'Serving DHCP' '$tmp/dhcpd.log.$1'" 5
 }

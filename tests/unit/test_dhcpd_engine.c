@@ -275,6 +275,41 @@ START_TEST(test_dhcpd_engine_request_for_other_server_clears_offer)
 }
 END_TEST
 
+/* Never-used addresses go next-fit (filling a pool stays linear): after
+ * the last one handed out, in address order, skipping reservations; one
+ * whose offer ran out without a REQUEST is found again once the rest of
+ * the pool is used. */
+START_TEST(test_dhcpd_engine_allocation_is_next_fit)
+{
+    struct fx f;
+    fx_init(&f);
+    struct dhcp_request rq = rq_make(DHCP_DISCOVER, 1);
+    ck_assert_int_eq(fx_send(&f, &rq, T0), 1);
+    ck_assert_uint_eq(f.reply.yiaddr, test_ip4("10.0.0.10"));
+    /* The hold (5 s) runs out unanswered: .10 is free, but the search has
+     * moved on. */
+    rq = rq_make(DHCP_DISCOVER, 2);
+    ck_assert_int_eq(fx_send(&f, &rq, T0 + 10), 1);
+    ck_assert_uint_eq(f.reply.yiaddr, test_ip4("10.0.0.11"));
+    rq = rq_make(DHCP_DISCOVER, 3);
+    ck_assert_int_eq(fx_send(&f, &rq, T0 + 10), 1);
+    ck_assert_uint_eq(f.reply.yiaddr, test_ip4("10.0.0.13")); /* .12 is the printer's */
+    for (uint8_t mac = 4; mac <= 9; mac++) {
+        char want[16];
+        snprintf(want, sizeof(want), "10.0.0.%u", mac + 10u);
+        ck_assert_uint_eq(fx_bind(&f, mac, T0 + 10), test_ip4(want));
+    }
+    /* .14-.19 are bound, .11 and .13 held: back to .10. */
+    rq = rq_make(DHCP_DISCOVER, 10);
+    ck_assert_int_eq(fx_send(&f, &rq, T0 + 10), 1);
+    ck_assert_uint_eq(f.reply.yiaddr, test_ip4("10.0.0.10"));
+    /* Nothing left: no offer. */
+    rq = rq_make(DHCP_DISCOVER, 11);
+    ck_assert_int_eq(fx_send(&f, &rq, T0 + 10), 0);
+    fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_dhcpd_engine_selecting_naks_taken_address)
 {
     struct fx f;
@@ -790,6 +825,7 @@ static Suite *dhcpd_engine_suite(void)
     tcase_add_test(tc, test_dhcpd_engine_lease_time_request_capped);
     tcase_add_test(tc, test_dhcpd_engine_selecting_ack_is_committed);
     tcase_add_test(tc, test_dhcpd_engine_request_for_other_server_clears_offer);
+    tcase_add_test(tc, test_dhcpd_engine_allocation_is_next_fit);
     tcase_add_test(tc, test_dhcpd_engine_selecting_naks_taken_address);
     tcase_add_test(tc, test_dhcpd_engine_init_reboot);
     tcase_add_test(tc, test_dhcpd_engine_renewing_and_rebinding);

@@ -155,6 +155,71 @@ START_TEST(test_dhcpd_store_commit_survives_reopen)
 }
 END_TEST
 
+/* The server's group commit takes copies on the loop and writes them on
+ * another thread while the table goes on changing: what is written is the
+ * state at the take, the last copy of an address wins, and a failed write
+ * gives the addresses back to the next commit. */
+START_TEST(test_dhcpd_store_batch_is_a_snapshot)
+{
+    struct fx f;
+    fx_init(&f);
+    ck_assert_int_eq(lease_store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
+    struct lease_batch b = {0};
+    bind_client(&f, 1, "10.0.0.15", "before");
+    /* An offer is not worth a row: it is not even dirty. */
+    struct dhcp_request d = {
+        .type = DHCP_DISCOVER, .htype = 1, .hlen = 6, .chaddr = {2, 0, 0, 0, 0, 8}};
+    fx_send(&f, &d, T0, 1);
+    ck_assert_uint_eq(f.t->n_dirty, 1);
+    /* Marked dirty anyway (as the DDNS scan may), the offer (.10, the
+     * first free address) still gets no row. */
+    ck_assert_uint_eq(lease_table_find_addr(f.t, test_ip4("10.0.0.10"))->state, LEASE_OFFERED);
+    lease_table_mark_dirty(f.t, lease_table_find_addr(f.t, test_ip4("10.0.0.10")));
+    ck_assert_uint_eq(f.t->n_dirty, 2);
+    ck_assert_int_eq(lease_batch_take(&b, f.t), 0);
+    ck_assert_uint_eq(b.n, 1);
+    ck_assert_uint_eq(f.t->n_dirty, 0);
+    struct lease *l = lease_table_find_addr(f.t, test_ip4("10.0.0.15"));
+    ck_assert(!l->dirty);
+    /* The table changes after the take: the batch does not. */
+    snprintf(l->hostname, sizeof(l->hostname), "after");
+    ck_assert_str_eq(b.v[0].hostname, "before");
+    /* A second take appends: the same address twice, the later copy last. */
+    lease_table_mark_dirty(f.t, l);
+    bind_client(&f, 2, "10.0.0.16", NULL);
+    ck_assert_int_eq(lease_batch_take(&b, f.t), 0);
+    ck_assert_uint_eq(b.n, 3);
+    ck_assert_int_eq(lease_store_write(f.s, &b, T0, f.err, sizeof(f.err)), 0);
+    lease_batch_free(&b);
+
+    /* After a failed write the server gives the entries back to the next
+     * commit: redirty marks each address again, once. */
+    bind_client(&f, 3, "10.0.0.17", NULL);
+    ck_assert_int_eq(lease_batch_take(&b, f.t), 0);
+    ck_assert_uint_eq(f.t->n_dirty, 0);
+    lease_batch_redirty(&b, f.t);
+    lease_batch_redirty(&b, f.t);
+    ck_assert_uint_eq(f.t->n_dirty, 1);
+    ck_assert(lease_table_find_addr(f.t, test_ip4("10.0.0.17"))->dirty);
+    lease_batch_free(&b);
+    lease_store_close(f.s);
+    f.s = NULL;
+
+    /* On disk: the later copy of .15, and .16; not .17 (never written). */
+    ck_assert_int_eq(lease_store_open(f.path, &f.s, f.err, sizeof(f.err)), 0);
+    struct lease_table *t2;
+    ck_assert_int_eq(lease_table_new(f.conf, &t2), 0);
+    size_t loaded, ignored;
+    ck_assert_int_eq(lease_store_load(f.s, t2, &loaded, &ignored, f.err, sizeof(f.err)), 0);
+    ck_assert_uint_eq(loaded, 2);
+    ck_assert_str_eq(lease_table_find_addr(t2, test_ip4("10.0.0.15"))->hostname, "after");
+    ck_assert_uint_eq(lease_table_find_addr(t2, test_ip4("10.0.0.16"))->state, LEASE_BOUND);
+    ck_assert_uint_eq(lease_table_find_addr(t2, test_ip4("10.0.0.17"))->state, LEASE_FREE);
+    lease_table_free(t2);
+    fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_dhcpd_store_is_wal_and_full_sync)
 {
     struct fx f;
@@ -323,6 +388,7 @@ static Suite *dhcpd_store_suite(void)
     Suite *s = suite_create("dhcpd_store");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_dhcpd_store_commit_survives_reopen);
+    tcase_add_test(tc, test_dhcpd_store_batch_is_a_snapshot);
     tcase_add_test(tc, test_dhcpd_store_is_wal_and_full_sync);
     tcase_add_test(tc, test_dhcpd_store_refuses_garbage);
     tcase_add_test(tc, test_dhcpd_store_refuses_foreign_schema);
