@@ -300,8 +300,10 @@ trial() {
     gpid=$!
     # perfdhcp's own CPU (ip netns exec execs it, so the PID is its own),
     # sampled until it exits: is the load generator the limit?
+    local v
     while kill -0 "$gpid" 2>/dev/null; do
-        g1=$(cpu_ticks "$gpid")
+        v=$(cpu_ticks "$gpid")
+        ((v > 0)) && g1=$v # 0: it exited between the test and the read
         sleep 0.2
     done
     wait "$gpid" || rc=$?
@@ -437,11 +439,11 @@ bfmt='%-8s %-9s %9s %9s %7s %10s %8s %9s %9s\n'
     # shellcheck disable=SC2059
     printf "$bfmt" server path "DORA/s" ACKs drops "elapsed s" "srv CPU%" "ACKed" "in store"
 } | tee -a "$out/summary.txt"
-declare -A b_rate c_rate c_drops
+declare -A b_rate c_rate
 for path in relay bcast; do
     for name in "${servers[@]}"; do
         read -r acks drops el rate cpu acked stored missing <<<"$(closed "$name" "$path")"
-        if [[ $path == bcast ]]; then b_rate[$name]=$rate; else c_rate[$name]=$rate c_drops[$name]=$drops; fi
+        if [[ $path == bcast ]]; then b_rate[$name]=$rate; else c_rate[$name]=$rate; fi
         # shellcheck disable=SC2059
         printf "$bfmt" "$name" "$path" "$rate" "$acks" "$drops" "$el" "$cpu" "$acked" "$stored" | tee -a "$out/summary.txt"
         if [[ $name == labnet ]]; then
