@@ -23,6 +23,8 @@
 #define READ_CHUNK        4096
 #define PIPELINE_PER_WAKE 32
 #define SENDFILE_CHUNK    (2u << 20)
+#define LOWAT_BODY        (1u << 20)
+#define NOTSENT_LOWAT     (512 << 10)
 #define LINGER_MS         2000
 #define LINGER_MAX        (64u << 10)
 /* Events taken per epoll_wait, and batches per conn_run. */
@@ -47,14 +49,15 @@ static size_t head_limit(const struct conn *c)
  * already pending is reported at the next epoll_wait). */
 static void set_events(struct conn *c, uint32_t events)
 {
-    if (c->closing || events == c->events)
+    if (c->closing || (c->in_set && events == c->events))
         return;
     struct epoll_event ev = {.events = events, .data.ptr = c};
-    if (epoll_ctl(c->w->epfd, EPOLL_CTL_MOD, c->fd, &ev) != 0) {
+    if (epoll_ctl(c->w->epfd, c->in_set ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, c->fd, &ev) != 0) {
         log_warn("epoll_ctl on a connection failed: %s", strerror(errno));
         conn_close(c);
         return;
     }
+    c->in_set = true;
     c->events = events;
 }
 
@@ -99,7 +102,7 @@ static void resp_put(struct worker *w, struct httpd_resp *r)
 }
 
 /* Frees the connections closed since the last call. */
-static void conn_reap(struct worker *w)
+void conn_reap(struct worker *w)
 {
     while (w->dead) {
         struct conn *c = w->dead;
@@ -190,6 +193,17 @@ static void conn_finish(struct conn *c)
     set_events(c, EPOLLIN);
 }
 
+/* Where segment k's bytes are in memory, or NULL for a file range to send
+ * with sendfile.  File ranges of a file the cache holds in memory count as
+ * memory. */
+static const char *seg_mem(const struct httpd_resp *r, size_t k)
+{
+    const struct resp_seg *s = &r->segs[k];
+    if (s->mem)
+        return s->mem;
+    return r->file_data ? r->file_data + s->off : NULL;
+}
+
 /* Sends as much of the response as the socket takes.  Returns 1 when all
  * is sent, 0 when the socket is full, -1 when the connection failed. */
 static int conn_send(struct conn *c)
@@ -200,7 +214,7 @@ static int conn_send(struct conn *c)
         struct resp_seg *s = c->seg < r->n_segs ? &r->segs[c->seg] : NULL;
         if (!head_left && !s)
             return 1;
-        if (head_left || (s && s->mem)) {
+        if (head_left || (s && seg_mem(r, c->seg))) {
             /* Gather the head's rest and the memory segments after it. */
             struct iovec iov[8];
             int n = 0;
@@ -208,15 +222,18 @@ static int conn_send(struct conn *c)
                 iov[n++] = (struct iovec){r->head + c->head_done, r->head_len - c->head_done};
             size_t k = c->seg;
             uint64_t done = c->seg_done;
-            while (k < r->n_segs && r->segs[k].mem && n < 8) {
-                iov[n++] =
-                    (struct iovec){(char *)r->segs[k].mem + done, (size_t)(r->segs[k].len - done)};
+            const char *m;
+            while (k < r->n_segs && (m = seg_mem(r, k)) && n < 8) {
+                iov[n++] = (struct iovec){(char *)m + done, (size_t)(r->segs[k].len - done)};
                 done = 0;
                 k++;
             }
-            /* MSG_MORE when file data follows: head and body share packets. */
+            /* MSG_MORE when file data follows: head and body share packets.
+             * Also when the connection ends after this response: close or
+             * shutdown comes right after the last byte and sends the FIN
+             * in the same segment as the data (one packet, not two). */
             struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
-            int flags = MSG_NOSIGNAL | (k < r->n_segs ? MSG_MORE : 0);
+            int flags = MSG_NOSIGNAL | (k < r->n_segs || r->close ? MSG_MORE : 0);
             ssize_t w = sendmsg(c->fd, &msg, flags);
             if (w < 0)
                 return errno == EAGAIN || errno == EINTR ? 0 : -1;
@@ -227,7 +244,7 @@ static int conn_send(struct conn *c)
                 c->head_done += t;
                 left -= t;
             }
-            while (left > 0 && c->seg < r->n_segs && r->segs[c->seg].mem) {
+            while (left > 0 && c->seg < r->n_segs && seg_mem(r, c->seg)) {
                 uint64_t rest = r->segs[c->seg].len - c->seg_done;
                 uint64_t t = left < rest ? left : rest;
                 c->seg_done += t;
@@ -238,7 +255,7 @@ static int conn_send(struct conn *c)
                 }
             }
             /* Zero-length memory segments are skipped. */
-            while (c->seg < r->n_segs && r->segs[c->seg].mem && r->segs[c->seg].len == 0)
+            while (c->seg < r->n_segs && seg_mem(r, c->seg) && r->segs[c->seg].len == 0)
                 c->seg++;
             continue;
         }
@@ -282,6 +299,11 @@ static void conn_respond(struct conn *c)
         int one = 1;
         setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         c->nodelay = true;
+    }
+    if (!c->lowat && c->resp->body_len > LOWAT_BODY) {
+        int v = NOTSENT_LOWAT;
+        setsockopt(c->fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &v, sizeof(v));
+        c->lowat = true;
     }
     int rc = conn_send(c);
     if (rc < 0) {
@@ -488,17 +510,6 @@ int conn_accept(struct worker *w, int fd, const struct net_addr *peer)
         close(fd);
         return -ENOMEM;
     }
-    /* Level-triggered: a read that stops early (buffer limit, pipelining
-     * budget) is simply reported again, and a short read may stop without
-     * a second recv to see EAGAIN. */
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-        int err = -errno;
-        free(c);
-        close(fd);
-        return err;
-    }
-    c->events = EPOLLIN;
     c->w = w;
     c->conf = httpd_conf_retain(w->conf);
     c->fd = fd;
@@ -514,6 +525,14 @@ int conn_accept(struct worker *w, int fd, const struct net_addr *peer)
         w->conns->pprev = &c->next;
     w->conns = c;
     w->n_conns++;
+    /* The listener defers accept until the request's first bytes are
+     * there (TCP_DEFER_ACCEPT), so read at once: a request answered and
+     * closed right here never joins the epoll set.  Whatever stays open
+     * joins it (level-triggered: a read that stops early, at the buffer
+     * limit or the pipelining budget, is simply reported again). */
+    conn_on_readable(c);
+    if (!c->closing && !c->in_set)
+        set_events(c, EPOLLIN);
     return 0;
 }
 

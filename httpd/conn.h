@@ -4,9 +4,11 @@
  * do).  Connections are not libuv handles: each is registered once
  * (EPOLL_CTL_ADD, level-triggered) in its worker's own epoll set, which the
  * worker's libuv loop watches with a single uv_poll_t and drains with
- * conn_run.  So a connection costs one epoll_ctl to start, one more (MOD)
- * each time its interest changes between reading and writing, and none to
- * end: close(2) removes it from the set.  States:
+ * conn_run.  A new connection is read at once (its request is usually
+ * there: the listener uses TCP_DEFER_ACCEPT), so one answered and closed
+ * right away never joins the set; one that stays costs one epoll_ctl
+ * (ADD), one more (MOD) each time its interest changes between reading and
+ * writing, and none to end: close(2) removes it from the set.  States:
  *
  *   READ     waiting for (more of) a request head; header deadline runs
  *            from the request's first byte, so a trickling client
@@ -45,12 +47,14 @@ struct conn {
     struct httpd_conf *conf; /* configuration this connection started with */
     int fd;                  /* -1 once closed */
     uint32_t events;         /* EPOLLIN / EPOLLOUT as registered */
+    bool in_set;             /* in the worker's epoll set (not before its first wait) */
     enum conn_state state;
     bool closing;
     bool close_after;  /* the current response ends the connection */
     bool close_direct; /* ...and may end it without lingering (see above) */
     bool drained;      /* the last recv emptied the socket */
     bool nodelay;      /* TCP_NODELAY is set */
+    bool lowat;        /* TCP_NOTSENT_LOWAT set (a big body went out) */
     struct net_addr peer;
     char *rbuf; /* received, not yet consumed; NULL when idle */
     size_t rlen, rcap;
@@ -66,8 +70,11 @@ struct conn {
     struct http_req req;     /* parser progress for the request being read */
 };
 
-/* Takes ownership of an accepted, non-blocking socket and registers it in
- * w->epfd.  Returns 0, or a negative errno after closing fd. */
+/* Takes ownership of an accepted, non-blocking socket, reads and answers
+ * what has arrived (the listener defers accept until data is there), and
+ * registers it in w->epfd unless it is closed already.  Returns 0 (call
+ * conn_reap after a batch of accepts), or a negative errno after closing
+ * fd. */
 int conn_accept(struct worker *w, int fd, const struct net_addr *peer);
 
 /* Handles what w->epfd reports ready (epoll_wait with timeout 0, at most
@@ -75,6 +82,9 @@ int conn_accept(struct worker *w, int fd, const struct net_addr *peer);
  * what is left stays ready and wakes the loop again), then frees the
  * connections closed meanwhile. */
 void conn_run(struct worker *w);
+
+/* Frees the connections closed since the last call. */
+void conn_reap(struct worker *w);
 
 /* Called each second by the worker: closes connections past their deadline. */
 void conn_sweep(struct worker *w, uint64_t now_ms);

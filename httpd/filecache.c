@@ -14,6 +14,7 @@ struct fc_entry {
     char path[FC_PATH_MAX];
     int fd;
     struct stat st;
+    char *data; /* the whole file as st describes it, or NULL (FC_INLINE_MAX) */
     uint64_t opened_ms;
     uint64_t checked_ms; /* loop time of the last fstat */
     uint32_t refs;       /* responses using fd, plus one while in the table */
@@ -27,6 +28,7 @@ struct filecache {
     struct fc_entry **all; /* entries for the clock hand */
     unsigned n, max, hand;
     uint64_t valid_ms;
+    size_t inline_bytes; /* data held by entries in the table */
 };
 
 int filecache_open_beneath(int root_fd, const char *path, int flags)
@@ -75,8 +77,39 @@ static void entry_unref(struct fc_entry *e)
 {
     if (--e->refs == 0) {
         close(e->fd);
+        free(e->data);
         free(e);
     }
+}
+
+/* Reads a small regular file whole into e->data, so responses can send it
+ * from memory with the head in one sendmsg (no sendfile: for a few KiB
+ * the splice path costs more than the copy).  The content must still match
+ * e->st after the read (a file being rewritten is left to sendfile). */
+static void entry_load(struct filecache *fc, struct fc_entry *e)
+{
+    size_t size = (size_t)e->st.st_size;
+    if (!S_ISREG(e->st.st_mode) || e->st.st_size <= 0 || size > FC_INLINE_MAX ||
+        fc->inline_bytes + size > FC_INLINE_BUDGET)
+        return;
+    char *d = malloc(size);
+    if (!d)
+        return;
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = pread(e->fd, d + got, size - got, (off_t)got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    struct stat st;
+    if (got != size || fstat(e->fd, &st) != 0 || st.st_size != e->st.st_size ||
+        st.st_mtim.tv_sec != e->st.st_mtim.tv_sec || st.st_mtim.tv_nsec != e->st.st_mtim.tv_nsec) {
+        free(d);
+        return;
+    }
+    e->data = d;
+    fc->inline_bytes += size;
 }
 
 /* Slot of path, or of the empty slot where it would go. */
@@ -106,6 +139,8 @@ static void table_remove(struct filecache *fc, struct fc_entry *e)
         }
     }
     e->in_table = false;
+    if (e->data)
+        fc->inline_bytes -= (size_t)e->st.st_size;
     entry_unref(e);
 }
 
@@ -138,6 +173,7 @@ static int open_fresh(int root_fd, const char *path, struct fc_file *out)
     }
     out->fd = fd;
     out->entry = NULL;
+    out->data = NULL;
     return 0;
 }
 
@@ -166,14 +202,22 @@ int filecache_open(struct filecache *fc, int root_fd, const char *path, uint64_t
                 table_remove(fc, e);
                 return open_fresh(root_fd, path, out);
             }
+            if (e->data && !same_file(&st, &e->st)) {
+                /* Changed in place: the copy is stale.  Responses in
+                 * flight keep the old entry; a new one is read below. */
+                table_remove(fc, e);
+                e = NULL;
+                goto reopen;
+            }
             e->st = st;
             e->checked_ms = now_ms;
         }
         e->refs++;
         e->clock_bit = true;
-        *out = (struct fc_file){.fd = e->fd, .st = e->st, .entry = e};
+        *out = (struct fc_file){.fd = e->fd, .st = e->st, .entry = e, .data = e->data};
         return 0;
     }
+reopen:;
     /* Missing or due for revalidation: open again (confinement included). */
     struct fc_file fresh;
     int rc = open_fresh(root_fd, path, &fresh);
@@ -188,7 +232,7 @@ int filecache_open(struct filecache *fc, int root_fd, const char *path, uint64_t
         e->checked_ms = now_ms;
         e->refs++;
         e->clock_bit = true;
-        *out = (struct fc_file){.fd = e->fd, .st = e->st, .entry = e};
+        *out = (struct fc_file){.fd = e->fd, .st = e->st, .entry = e, .data = e->data};
         return 0;
     }
     if (e)
@@ -205,6 +249,7 @@ int filecache_open(struct filecache *fc, int root_fd, const char *path, uint64_t
     memcpy(ne->path, path, strlen(path) + 1);
     ne->fd = fresh.fd;
     ne->st = fresh.st;
+    ne->data = NULL;
     ne->opened_ms = now_ms;
     ne->checked_ms = now_ms;
     ne->refs = 2; /* the table's and the caller's */
@@ -212,8 +257,14 @@ int filecache_open(struct filecache *fc, int root_fd, const char *path, uint64_t
     ne->clock_bit = true;
     fc->slots[find_slot(fc, path)] = ne;
     fc->all[fc->n++] = ne;
-    *out = (struct fc_file){.fd = ne->fd, .st = ne->st, .entry = ne};
+    entry_load(fc, ne);
+    *out = (struct fc_file){.fd = ne->fd, .st = ne->st, .entry = ne, .data = ne->data};
     return 0;
+}
+
+const char *filecache_data(const struct fc_entry *e)
+{
+    return e ? e->data : NULL;
 }
 
 void filecache_release(struct fc_file *f)
@@ -224,6 +275,7 @@ void filecache_release(struct fc_file *f)
         close(f->fd);
     f->fd = -1;
     f->entry = NULL;
+    f->data = NULL;
 }
 
 void filecache_clear(struct filecache *fc)

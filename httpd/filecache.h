@@ -16,6 +16,13 @@
  * send from them and closed only when unreferenced.  One cache per worker
  * thread: no locking.  Bounded by max entries (clock eviction of
  * unreferenced ones; when all are in use, the file is opened uncached).
+ *
+ * Regular files up to FC_INLINE_MAX bytes are also read into memory when
+ * they enter the cache (at most FC_INLINE_BUDGET bytes per cache), so
+ * their responses go out with the head in one sendmsg instead of a
+ * sendmsg and a sendfile.  A revalidation that sees the file changed
+ * drops the entry and reads it again; responses in flight keep the copy
+ * they started with, consistent with the length and ETag they announced.
  */
 #ifndef LABNET_HTTPD_FILECACHE_H
 #define LABNET_HTTPD_FILECACHE_H
@@ -26,10 +33,14 @@
 
 struct filecache;
 
+#define FC_INLINE_MAX    (16u << 10)
+#define FC_INLINE_BUDGET (8u << 20)
+
 struct fc_file {
     int fd;
     struct stat st;
     struct fc_entry *entry; /* NULL: not cached, the caller closes fd */
+    const char *data;       /* the whole file as st describes it, or NULL */
 };
 
 /* A cache of at most max entries (0 disables it). */
@@ -46,6 +57,10 @@ void filecache_clear(struct filecache *fc);
  * fc may be NULL (no cache). */
 int filecache_open(struct filecache *fc, int root_fd, const char *path, uint64_t now_ms,
                    struct fc_file *out);
+
+/* The in-memory copy of an entry's file (st_size bytes), or NULL; valid
+ * while the caller holds its reference. */
+const char *filecache_data(const struct fc_entry *e);
 
 /* Releases what filecache_open returned (closes an uncached fd). */
 void filecache_release(struct fc_file *f);

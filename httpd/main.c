@@ -4,6 +4,8 @@
  * loop with its own SO_REUSEPORT socket (httpd/worker.c).
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +115,15 @@ static int open_listeners(const struct httpd_conf *c, int *fds)
                 close(fd);
                 fd = -e;
             }
+        }
+        if (fd >= 0) {
+            /* Accept only once the request's first bytes have arrived
+             * (as nginx's "listen ... deferred" and h2o do): the worker
+             * then reads at once and wakes once per connection.  A client
+             * that connects and stays silent is accepted after about a
+             * second anyway, and meets the header timeout. */
+            int secs = 1;
+            (void)setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &secs, sizeof(secs));
         }
         if (fd < 0) {
             char name[NET_ADDR_STRLEN];

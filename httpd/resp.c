@@ -15,6 +15,7 @@ void resp_init(struct httpd_resp *r)
     r->n_segs = 0;
     r->file_fd = -1;
     r->file_ref = NULL;
+    r->file_data = NULL;
     r->mem = NULL;
     r->body_len = 0;
     r->visitor[0] = '\0';
@@ -29,6 +30,7 @@ void resp_take_file(struct httpd_resp *r, int fd, struct fc_entry *ref)
     resp_drop_file(r);
     r->file_fd = fd;
     r->file_ref = ref;
+    r->file_data = filecache_data(ref);
 }
 
 void resp_drop_file(struct httpd_resp *r)
@@ -37,6 +39,7 @@ void resp_drop_file(struct httpd_resp *r)
     filecache_release(&f);
     r->file_fd = -1;
     r->file_ref = NULL;
+    r->file_data = NULL;
 }
 
 void resp_reset(struct httpd_resp *r)

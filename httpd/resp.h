@@ -33,6 +33,7 @@ struct httpd_resp {
     size_t n_segs;
     int file_fd;               /* for file segments, or -1; released by resp_reset */
     struct fc_entry *file_ref; /* the file cache's entry behind file_fd, or NULL */
+    const char *file_data;     /* file_ref's in-memory copy: file segments send from it */
     char *mem;                 /* owned memory the segments may point into */
     uint64_t body_len;         /* sum of segment lengths (for the access log) */
     char visitor[64];          /* visitor id for the access log, "" when none */

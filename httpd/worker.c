@@ -160,11 +160,9 @@ static void on_accept(uv_poll_t *p, int status, int events)
             accepted++;
         }
     }
-    /* A client usually sends its request right after connecting, so it is
-     * often there already: one epoll_wait now serves the new connections
-     * without another turn of the loop. */
+    /* conn_accept has already served what arrived with each connection. */
     if (accepted)
-        conn_run(w);
+        conn_reap(w);
 }
 
 static void on_conns(uv_poll_t *p, int status, int events)

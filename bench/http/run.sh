@@ -282,7 +282,7 @@ http {
     uwsgi_temp_path $tmp/nginx/tmp/uwsgi;
     scgi_temp_path $tmp/nginx/tmp/scgi;
     server {
-        listen 127.0.0.1:$nport reuseport;
+        listen 127.0.0.1:$nport reuseport deferred;
         root $root;
         location / { }
     }

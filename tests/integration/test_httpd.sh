@@ -251,8 +251,35 @@ rc=$?
 elapsed=$((($(date +%s%N) - start) / 1000000))
 check "slowloris cut off by the header timeout (after ${elapsed} ms of 9000)" [ "$rc" -eq 0 ]
 
-# --- connection cap: 40 idle connections fill it; a 41st is closed at once ---
-in_ns bash -c 'for i in $(seq 1 40); do exec {fd}<>/dev/tcp/127.0.0.1/8080; done; sleep 0.5; curl -s -m 2 -o /dev/null -w "%{http_code}" http://127.0.0.1:8080/digits.txt >'"$tmp/cap.out"'; sleep 0.2' 2>/dev/null
+# --- a silent client: the kernel holds it until data arrives (deferred
+# accept, ~1 s), then the server accepts it and the header timeout (1 s,
+# checked each second) closes it: EOF well before 8 s ---
+start=$(date +%s%N)
+in_ns bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080; timeout 8 cat <&3 >/dev/null'
+rc=$?
+elapsed=$((($(date +%s%N) - start) / 1000000))
+check "silent connection closed by the server (rc $rc after ${elapsed} ms of 8000)" \
+    bash -c '[ "$1" -eq 0 ] && [ "$2" -lt 6000 ]' _ "$rc" "$elapsed"
+
+# --- a small file is served from memory: changed in place, its new bytes
+# and ETag are served at once (the copy is revalidated every millisecond) ---
+printf 'first version\n' >"$root/small.txt"
+b1=$(in_ns curl -s "$url/small.txt")
+e1=$(curl_h /small.txt | sed -n 's/^ETag: //p')
+printf 'second, longer version\n' >"$root/small.txt" # same inode, new size and mtime
+sleep 0.05
+b2=$(in_ns curl -s "$url/small.txt")
+e2=$(curl_h /small.txt | sed -n 's/^ETag: //p')
+check "small file changed in place: new body served at once" \
+    bash -c '[ "$1" = "first version" ] && [ "$2" = "second, longer version" ]' _ "$b1" "$b2"
+check "small file changed in place: new ETag" bash -c '[ -n "$1" ] && [ "$1" != "$2" ]' _ "$e1" "$e2"
+check "small file from memory: a byte range of it" [ "$(in_ns curl -s -r 8-13 "$url/small.txt")" = "longer" ]
+
+# --- connection cap: 40 stalled clients fill it; a 41st is closed at once.
+# Each sends a first byte: the listener defers accept (TCP_DEFER_ACCEPT)
+# until data arrives, so a silent connection is only accepted, and
+# counted, after about a second ---
+in_ns bash -c 'for i in $(seq 1 40); do exec {fd}<>/dev/tcp/127.0.0.1/8080; printf G >&$fd; done; sleep 0.5; curl -s -m 2 -o /dev/null -w "%{http_code}" http://127.0.0.1:8080/digits.txt >'"$tmp/cap.out"'; sleep 0.2' 2>/dev/null
 check "over max-connections: new connection refused" [ "$(cat "$tmp/cap.out")" = 000 ]
 check "connection limit logged" grep -q "connection limit (max-connections = 40) reached" "$tmp/httpd.log"
 sleep 1.5

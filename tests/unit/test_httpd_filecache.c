@@ -74,21 +74,62 @@ START_TEST(test_filecache_hit_then_revalidate)
 }
 END_TEST
 
+static void rewrite(const char *rel, const char *text)
+{
+    char p[128];
+    snprintf(p, sizeof(p), "%s/%s", root, rel);
+    FILE *f = fopen(p, "w"); /* truncate and rewrite: same inode */
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A small file is held in memory: a change in place is seen at the next
+ * millisecond's revalidation, and read again into a new entry, while a
+ * response that started with the old copy keeps it whole. */
 START_TEST(test_filecache_in_place_change_seen_at_once)
 {
     struct filecache *fc = filecache_new(8, 100000);
-    struct fc_file f1, f2;
+    struct fc_file f1, f2, f3;
     ck_assert_int_eq(filecache_open(fc, root_fd, "b.txt", 0, &f1), 0);
     ck_assert_int_eq(f1.st.st_size, 2);
-    char p[128];
-    snprintf(p, sizeof(p), "%s/b.txt", root);
-    FILE *f = fopen(p, "w"); /* truncate and rewrite: same inode */
-    ck_assert_ptr_nonnull(f);
-    fputs("bigger now", f);
-    fclose(f);
+    ck_assert_ptr_nonnull(f1.data);
+    ck_assert_int_eq(memcmp(f1.data, "bb", 2), 0);
+    rewrite("b.txt", "bigger now");
     ck_assert_int_eq(filecache_open(fc, root_fd, "b.txt", 1, &f2), 0);
-    ck_assert_int_eq(f2.fd, f1.fd);      /* still the cached descriptor */
-    ck_assert_int_eq(f2.st.st_size, 10); /* but its current size */
+    ck_assert_int_eq(f2.st.st_size, 10); /* its current size */
+    ck_assert_ptr_nonnull(f2.data);
+    ck_assert_int_eq(memcmp(f2.data, "bigger now", 10), 0);
+    ck_assert_int_eq(memcmp(f1.data, "bb", 2), 0); /* the old copy, untouched */
+    /* The new entry is the cached one now. */
+    ck_assert_int_eq(filecache_open(fc, root_fd, "b.txt", 2, &f3), 0);
+    ck_assert_int_eq(f3.fd, f2.fd);
+    ck_assert_ptr_eq(f3.data, f2.data);
+    filecache_release(&f1);
+    filecache_release(&f2);
+    filecache_release(&f3);
+    filecache_free(fc);
+}
+END_TEST
+
+/* A file above FC_INLINE_MAX is sent with sendfile from the cached
+ * descriptor: a change in place keeps the descriptor and reports the new
+ * size at once. */
+START_TEST(test_filecache_big_file_in_place_change)
+{
+    static char big[FC_INLINE_MAX + 2];
+    memset(big, 'x', sizeof(big) - 1);
+    rewrite("big.txt", big);
+    struct filecache *fc = filecache_new(8, 100000);
+    struct fc_file f1, f2;
+    ck_assert_int_eq(filecache_open(fc, root_fd, "big.txt", 0, &f1), 0);
+    ck_assert_int_eq(f1.st.st_size, (off_t)FC_INLINE_MAX + 1);
+    ck_assert_ptr_null(f1.data);
+    rewrite("big.txt", "small");
+    ck_assert_int_eq(filecache_open(fc, root_fd, "big.txt", 1, &f2), 0);
+    ck_assert_int_eq(f2.fd, f1.fd);     /* still the cached descriptor */
+    ck_assert_int_eq(f2.st.st_size, 5); /* but its current size */
+    ck_assert_ptr_null(f2.data);
     filecache_release(&f1);
     filecache_release(&f2);
     filecache_free(fc);
@@ -164,6 +205,7 @@ static Suite *fc_suite(void)
     tcase_add_test(tc, test_filecache_hit_then_revalidate);
     tcase_add_test(tc, test_filecache_unchanged_file_keeps_entry);
     tcase_add_test(tc, test_filecache_in_place_change_seen_at_once);
+    tcase_add_test(tc, test_filecache_big_file_in_place_change);
     tcase_add_test(tc, test_filecache_eviction_and_busy_entries);
     tcase_add_test(tc, test_filecache_errors_and_confinement);
     suite_add_tcase(s, tc);
