@@ -147,7 +147,7 @@ t0=$(date +%s%N)
 netns_exec "$cli" bash -c 'exec 3<>/dev/tcp/10.77.0.1/53 && timeout 6 cat <&3 >/dev/null'
 rc=$?
 el=$((($(date +%s%N) - t0) / 1000000))
-check "idle TCP connection closed by the server after ~2 s (rc $rc, $el ms)" [ "$rc" -eq 0 ] && [ "$el" -ge 1500 ] && [ "$el" -lt 5000 ]
+check "idle TCP connection closed by the server after ~2 s (rc $rc, $el ms)" [ "$rc" -eq 0 -a "$el" -ge 1500 -a "$el" -lt 5000 ]
 
 # --- truncation ---
 r=$(d +ignore +bufsize=512 big.lab TXT)

@@ -64,7 +64,7 @@ check "GET by address" [ "$(F "$U/")" = "hello, lab" ]
 F -o "$tmp/blob.out" "$U/blob.bin"
 check "-o writes the body intact" cmp -s "$tmp/blob.out" "$root/blob.bin"
 ours=$(F "$U/digits.txt")
-check "same bytes as curl" [ -n "$ours" ] && [ "$ours" = "$(netns_exec "$ns" curl -s "$U/digits.txt")" ]
+check "same bytes as curl" [ -n "$ours" -a "$ours" = "$(netns_exec "$ns" curl -s "$U/digits.txt")" ]
 h=$(F -I "$U/digits.txt" | tr -d '\r')
 check "-I prints the head" bash -c 'grep -q "^HTTP/1.1 200 OK" <<<"$1" && grep -q "^Content-Length: 10" <<<"$1"' _ "$h"
 v=$(F -v "$U/digits.txt" "$U/" 2>&1 >/dev/null)
@@ -85,7 +85,7 @@ start=$(date +%s%N)
 F -m 1 http://10.97.0.2:8080/ >/dev/null 2>&1
 rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
-check "timeout -> exit 28 after about 1 s (${ms} ms)" [ "$rc" -eq 28 ] && [ "$ms" -lt 2500 ]
+check "timeout -> exit 28 after about 1 s (${ms} ms)" [ "$rc" -eq 28 -a "$ms" -lt 2500 ]
 F https://www.lab/ >/dev/null 2>&1
 check "https refused -> exit 3" [ $? -eq 3 ]
 
