@@ -7,7 +7,7 @@
  * and prints one line of "key=value" results for the test to assert on.
  * Uses libc only, so a test can build it with "cc" when CMake has not.
  *
- *   abuse_conn [-t SECS] HOST PORT hold N       open N connections, keep those
+ *   abuse_conn [-t SECS] HOST PORT hold N       open N connections, send a byte on each, keep those
  *       the server keeps for SECS: opened= refused= closed= open=
  *   abuse_conn [-t SECS] HOST PORT garbage N SIZE [end]   N connections each
  *       send SIZE random bytes (with "end": the last four are CR LF CR LF;
@@ -99,8 +99,10 @@ static size_t fd_budget(void)
 }
 
 /* hold: opens n connections, at most as many at once as descriptors
- * allow, and keeps every one the server keeps.  A connection the server
- * closes (EOF or reset) is counted and its descriptor reused. */
+ * allow, sends one byte on each (a request that never finishes: a server
+ * that defers accept until data arrives sees it at once) and keeps every
+ * one the server keeps.  A connection the server closes (EOF or reset) is
+ * counted and its descriptor reused. */
 static int mode_hold(size_t n)
 {
     size_t budget = fd_budget();
@@ -144,6 +146,7 @@ static int mode_hold(size_t n)
                 up[i] = true;
                 opened++;
                 p[i].events = POLLIN;
+                (void)send(p[i].fd, "G", 1, MSG_NOSIGNAL);
             }
             if (up[i] && (p[i].revents & (POLLIN | POLLHUP | POLLERR))) {
                 char b[512];

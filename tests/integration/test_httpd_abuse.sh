@@ -143,6 +143,9 @@ check "endless header block: at most 1 MiB taken before the close ($(kv "$r" sen
 alive "endless headers"
 
 # --- 3. 10,000 connections against max-connections = 500 ---------------
+# Each connection sends a first byte and stalls: labnet defers accept until
+# data arrives (TCP_DEFER_ACCEPT), so silent connections wait in the kernel
+# (about a second) before the server ever sees them.
 # What the server holds is counted in its own descriptor table: the
 # client's view can include connections the kernel completed (SYN cookies)
 # but dropped from a full accept queue, which the server never saw.
