@@ -430,8 +430,17 @@ static void probe_start(struct dhcpd_server *s, size_t li, const uint8_t *pkt, s
 static void handle(struct dhcpd_server *s, size_t li, const uint8_t *pkt, size_t len, int tries)
 {
     struct dhcpd_listener *l = &s->ls[li];
-    static struct dhcpd_out reply; /* one loop: one reply being built at a time */
-    struct dhcpd_out *out = &reply;
+    struct dhcpd_commit *j = &s->job[s->open];
+    if (j->n_pend == DHCPD_BATCH_MAX) {
+        start(s); /* makes room unless a write is in flight */
+        j = &s->job[s->open];
+    }
+    /* The reply is built where it waits for its commit, if it needs one
+     * (no copy); with the batch full, in a scratch one that can only be
+     * sent at once. */
+    static struct dhcpd_out scratch;
+    bool room = j->n_pend < DHCPD_BATCH_MAX;
+    struct dhcpd_out *out = room ? &j->pend[j->n_pend].out : &scratch;
     int rc = dhcpd_engine_handle(&s->eng, &l->info, pkt, len, wall_now(), out);
     if (rc == DHCPD_PROBE) {
         if (s->probes) {
@@ -450,16 +459,10 @@ static void handle(struct dhcpd_server *s, size_t li, const uint8_t *pkt, size_t
         send_one(s, li, out);
         return;
     }
-    struct dhcpd_commit *j = &s->job[s->open];
-    if (j->n_pend == DHCPD_BATCH_MAX) {
-        start(s); /* makes room unless a write is in flight */
-        j = &s->job[s->open];
-        if (j->n_pend == DHCPD_BATCH_MAX) {
-            s->dropped++; /* the lease is still written; the retry gets the ACK */
-            return;
-        }
+    if (!room) {
+        s->dropped++; /* the lease is still written; the retry gets the ACK */
+        return;
     }
-    j->pend[j->n_pend].out = *out;
     j->pend[j->n_pend].listener = li;
     j->n_pend++;
 }
