@@ -26,23 +26,15 @@ dhcpd="$build/dhcpd/labnet-dhcpd"
 client="$build/clients/labnet-dhcp"
 # shellcheck source=netns.sh
 . "$here/netns.sh"
+# shellcheck source=dhcp_lab.sh
+. "$here/dhcp_lab.sh"
 netns_require
-udhcpc=$(command -v udhcpc || true)
-[ -n "$udhcpc" ] || { command -v busybox >/dev/null && udhcpc="busybox udhcpc"; }
-[ -n "$udhcpc" ] || { echo "SKIP: udhcpc (busybox) is not installed; run scripts/deps.sh"; exit 77; }
+dhcp_lab_find_udhcpc
 for tool in dhclient dhcpcd unshare; do
     command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed; run scripts/deps.sh"; exit 77; }
 done
 [ -x "$dhcpd" ] || { echo "FAIL: $dhcpd not built"; exit 1; }
 [ -x "$client" ] || { echo "FAIL: $client not built"; exit 1; }
-
-pass=0
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    local d=$1
-    shift
-    if "$@"; then pass=$((pass + 1)); echo "ok: $d"; else fail=$((fail + 1)); echo "FAIL: $d"; fi
-}
 t_start=$(date +%s)
 
 tmp=$(mktemp -d)

@@ -12,22 +12,12 @@ dhcpd="$build/dhcpd/labnet-dhcpd"
 flood="$build/tests/labnet-dhcpflood"
 # shellcheck source=netns.sh
 . "$here/netns.sh"
+# shellcheck source=dhcp_lab.sh
+. "$here/dhcp_lab.sh"
 netns_require
-udhcpc=$(command -v udhcpc || true)
-[ -n "$udhcpc" ] || { command -v busybox >/dev/null && udhcpc="busybox udhcpc"; }
-[ -n "$udhcpc" ] || { echo "SKIP: udhcpc (busybox) is not installed"; exit 77; }
+dhcp_lab_find_udhcpc
 [ -x "$dhcpd" ] || { echo "FAIL: $dhcpd not built"; exit 1; }
 [ -x "$flood" ] || { echo "FAIL: $flood not built"; exit 1; }
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $*"; }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-check() { # check DESCRIPTION COMMAND...
-    local d=$1
-    shift
-    if "$@"; then ok "$d"; else bad "$d"; fi
-}
 
 tmp=$(mktemp -d)
 trap 'netns_cleanup; rm -rf "$tmp"' EXIT
