@@ -78,6 +78,8 @@ die() {
     log "run.sh: $*"
     exit 1
 }
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
 [[ $(id -u) == 0 ]] || die "needs root (network namespaces)"
 ((nclients >= 1 && nclients <= 56320)) || die "-R must be 1..56320 (the relay pool)"
 ((bclients >= 1 && bclients <= 7680)) || die "-b must be 1..7680 (the broadcast pool)"
@@ -90,21 +92,7 @@ command -v perfdhcp >/dev/null 2>&1 || need_pkgs+=(kea-admin)
 command -v taskset >/dev/null 2>&1 || need_pkgs+=(util-linux)
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 command -v cc >/dev/null 2>&1 || need_pkgs+=(gcc)
-if ((${#need_pkgs[@]})); then
-    log "installing ${need_pkgs[*]}"
-    apt-get update -qq
-    # policy-rc.d 101 keeps the package from starting the system Kea
-    # service; this script runs its own instance and leaves the system one be.
-    rc_made=0
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        rc_made=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null ||
-        { if ((rc_made)); then rm -f /usr/sbin/policy-rc.d; fi; die "apt-get install ${need_pkgs[*]} failed"; }
-    if ((rc_made)); then rm -f /usr/sbin/policy-rc.d; fi
-fi
+bench_install "${need_pkgs[@]}"
 PERFDHCP=$(command -v perfdhcp)
 # perfdhcp picks its threaded mode on a machine with several CPUs (a
 # receiving thread beside the sending one); pinned to one CPU, the two only

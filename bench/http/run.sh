@@ -86,6 +86,8 @@ die() {
     log "run.sh: $*"
     exit 1
 }
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
 
 # ---- tools ----
 need_pkgs=()
@@ -96,21 +98,7 @@ command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 if ((syscalls)); then command -v strace >/dev/null 2>&1 || need_pkgs+=(strace); fi
 if ((instr)); then command -v callgrind_control >/dev/null 2>&1 || need_pkgs+=(valgrind); fi
-if ((${#need_pkgs[@]})); then
-    log "installing ${need_pkgs[*]}"
-    apt-get update -qq
-    # policy-rc.d 101 keeps the package from starting the system nginx
-    # service; this script runs its own instance and leaves the system one be.
-    rc_made=0
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        rc_made=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null ||
-        { if ((rc_made)); then rm -f /usr/sbin/policy-rc.d; fi; die "apt-get install ${need_pkgs[*]} failed"; }
-    if ((rc_made)); then rm -f /usr/sbin/policy-rc.d; fi
-fi
+bench_install "${need_pkgs[@]}"
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 
 # How the servers and wrk are scheduled: same for all three.
