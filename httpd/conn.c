@@ -232,9 +232,16 @@ static int conn_send(struct conn *c)
              * Also when the connection ends after this response: close or
              * shutdown comes right after the last byte and sends the FIN
              * in the same segment as the data (one packet, not two). */
-            struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
             int flags = MSG_NOSIGNAL | (k < r->n_segs || r->close ? MSG_MORE : 0);
-            ssize_t w = sendmsg(c->fd, &msg, flags);
+            ssize_t w;
+            if (n == 1) {
+                /* One piece (a 304, a head alone): send skips sendmsg's
+                 * copy of the msghdr and iovec from user space. */
+                w = send(c->fd, iov[0].iov_base, iov[0].iov_len, flags);
+            } else {
+                struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+                w = sendmsg(c->fd, &msg, flags);
+            }
             if (w < 0)
                 return errno == EAGAIN || errno == EINTR ? 0 : -1;
             size_t left = (size_t)w;

@@ -50,6 +50,7 @@ mkdir -p "$root/static"
 printf 'img' >"$root/static/logo.png"
 printf 'english\n' >"$root/page.html.en"
 printf 'francais\n' >"$root/page.html.fr"
+printf 'FR-GZIPPED' >"$root/page.html.fr.gz"
 mkdir -p "$tmp/other"
 printf 'other site\n' >"$tmp/other/index.html"
 # thousand.txt: "ab" + 498 x "." + "ghi" + 497 x "." = 1000 bytes.
@@ -163,6 +164,19 @@ hl=$(curl_h /page.html -H 'Accept-Language: en-GB')
 check "Content-Language, Vary and the base type" \
     hasall "$hl" '^Content-Language: en$' '^Vary: Accept-Language$' '^Content-Type: text/html'
 check "no acceptable language: first configured" [ "$(in_ns curl -s -H 'Accept-Language: de' "$url/page.html")" = english ]
+# A language variant with a precompressed sibling: both negotiations at once.
+frgz=(-H 'Accept-Language: fr' -H 'Accept-Encoding: gzip')
+hfg=$(curl_h /page.html "${frgz[@]}")
+e_fg=$(field ETag <<<"$hfg")
+e_fr=$(field ETag <<<"$(curl_h /page.html -H 'Accept-Language: fr')")
+check "language + encoding: both fields, ETag naming both" \
+    hasall "$hfg" '^Content-Language: fr$' '^Content-Encoding: gzip$' '^ETag: ".*:fr\.gz"$'
+check "language + encoding: ETag differs from the language alone" test -n "$e_fr" -a "$e_fr" != "$e_fg"
+h304=$(curl_h /page.html "${frgz[@]}" -H "If-None-Match: $e_fg")
+check "language + encoding: its ETag revalidates -> 304 with ETag and Vary" \
+    hasall "$h304" '^HTTP/1.1 304' "^ETag: $e_fg\$" '^Vary: Accept-Encoding, Accept-Language$'
+check "another variant's ETag does not revalidate -> 200" \
+    [ "$(status /page.html -H 'Accept-Language: fr' -H "If-None-Match: $e_fg")" = 200 ]
 # --- Cache-Control rules ---
 hs=$(curl_h /static/logo.png)
 check "prefix rule: max-age and Expires" hasall "$hs" '^Cache-Control: max-age=604800$' '^Expires: '
