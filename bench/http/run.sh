@@ -32,6 +32,10 @@
 #                 request of each server, counted by valgrind's callgrind
 #                 (deterministic, unlike time on a shared machine); both
 #                 servers run under valgrind, nginx with master_process off
+#   -N            no floor column (by default each timed row also measures
+#                 bench/http/floor.c, a server that parses nothing and
+#                 answers every request with a fixed response: the least
+#                 CPU per request any server can use on those packets)
 #
 # The binary is $LABNET_HTTPD if set, else the repo's Release build (built
 # here if missing).  nginx and wrk are installed with apt-get if missing.
@@ -45,7 +49,7 @@ repo=$(cd "$here/../.." && pwd)
 
 dur=5 rounds=2 warm=2 workers=1 srv_cpus=0 wrk_cpus=1 wrk_threads=1
 conns=50 conns_big=8 idle_n=2000 alog=0 nice_lvl=0 fifo=0 out="" rows="1k,64k,10m,304,close,idle"
-syscalls=0 instr=0
+syscalls=0 instr=0 floor=1
 args=()
 for a in "$@"; do
     case $a in
@@ -55,7 +59,7 @@ for a in "$@"; do
     esac
 done
 set -- "${args[@]+"${args[@]}"}"
-while getopts "d:R:W:w:s:g:t:c:C:i:an:Fo:r:SIh" opt; do
+while getopts "d:R:W:w:s:g:t:c:C:i:an:Fo:r:SINh" opt; do
     case $opt in
     d) dur=$OPTARG ;;
     R) rounds=$OPTARG ;;
@@ -74,6 +78,7 @@ while getopts "d:R:W:w:s:g:t:c:C:i:an:Fo:r:SIh" opt; do
     r) rows=$OPTARG ;;
     S) syscalls=1 ;;
     I) instr=1 ;;
+    N) floor=0 ;;
     *)
         sed -n '2,/^set -e/p' "${BASH_SOURCE[0]}" | sed -e '$d' -e 's/^# \{0,1\}//'
         exit 2
@@ -98,6 +103,11 @@ command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
 command -v python3 >/dev/null 2>&1 || need_pkgs+=(python3)
 if ((syscalls)); then command -v strace >/dev/null 2>&1 || need_pkgs+=(strace); fi
 if ((instr)); then command -v callgrind_control >/dev/null 2>&1 || need_pkgs+=(valgrind); fi
+((syscalls || instr)) && floor=0
+if ((floor)); then
+    command -v cc >/dev/null 2>&1 || need_pkgs+=(gcc)
+    [[ -f /usr/include/liburing.h ]] || need_pkgs+=(liburing-dev)
+fi
 bench_install "${need_pkgs[@]}"
 NGINX=$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)
 
@@ -129,7 +139,7 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 tmp=$(mktemp -d /tmp/labnet-bench-http.XXXXXX)
 chmod 755 "$tmp" # nginx workers run as nobody and must read the docroot
-labnet_pid="" nginx_pid=""
+labnet_pid="" nginx_pid="" floor_pid=""
 
 stop_pid() { # stop_pid PID: TERM, wait up to 5 s, then KILL; only our own children
     local pid=$1
@@ -144,6 +154,7 @@ stop_pid() { # stop_pid PID: TERM, wait up to 5 s, then KILL; only our own child
     wait "$pid" 2>/dev/null || true
 }
 cleanup() {
+    stop_pid "$floor_pid"
     stop_pid "$labnet_pid"
     stop_pid "$nginx_pid" # the master stops its workers on TERM
     cp "$tmp/nginx/logs/error.log" "$out/nginx-error.log" 2>/dev/null || true
@@ -291,11 +302,29 @@ wait_up() { # wait_up PORT NAME PID
 wait_up "$lport" labnet "$labnet_pid"
 wait_up "$nport" nginx "$nginx_pid"
 
+# ---- the floor: bench/http/floor.c, restarted per row with that row's response ----
+if ((floor)); then
+    cc -O2 -Wall -Wextra -o "$tmp/floor" "$here/floor.c" -luring || die "cannot build bench/http/floor.c"
+fi
+floor_start() { # floor_start FLOOR_ARGS...
+    fport=$(free_port)
+    while [[ $fport == "$lport" || $fport == "$nport" ]]; do fport=$(free_port); done
+    "${sched[@]}" taskset -c "$srv_cpus" "$tmp/floor" "$@" "$fport" >"$out/floor.log" 2>&1 &
+    floor_pid=$!
+    wait_up "$fport" floor "$floor_pid"
+}
+floor_stop() {
+    stop_pid "$floor_pid"
+    floor_pid=""
+}
+
 # PIDs whose CPU time and memory count as "the server".  labnet-httpd is one
 # process (a thread per worker); /proc/PID/stat of the process covers all its
 # threads.  nginx is the master plus its worker processes.
 server_pids() {
-    if [[ $1 == labnet ]]; then
+    if [[ $1 == floor ]]; then
+        echo "$floor_pid"
+    elif [[ $1 == labnet ]]; then
         echo "$labnet_pid"
     else
         echo "$nginx_pid" $(pgrep -P "$nginx_pid")
@@ -354,6 +383,10 @@ labnet_ver=$( ("$httpd" --version 2>&1 || true) | head -1)
     echo "access log: $( ((alog)) && echo on || echo off) for both; per row: ${warm}s warm-up per server, then $rounds round(s) of ${dur}s per server, alternating"
     echo "CPU/req = utime+stime of the server's processes (from /proc) during the measured runs / requests wrk completed"
     echo "srv CPU%, wrk CPU% = share of one CPU the server / wrk used while measured (near 100: that side was the bottleneck)"
+    if ((floor)); then
+        echo "floor = bench/http/floor.c: epoll, parses nothing, one fixed response per request (same size/status as the row);"
+        echo "        its CPU/req is the kernel's cost for the row's packets plus the least a server can add"
+    fi
     echo
 } | tee "$out/summary.txt"
 
@@ -383,34 +416,44 @@ wrk_run() {
 }
 
 : >"$out/wrk-raw.txt"
-printf 'row\tlabnet_rps\tnginx_rps\trps_ratio\tlabnet_cpu_us_per_req\tnginx_cpu_us_per_req\tcpu_ratio\tlabnet_srv_cpu_pct\tnginx_srv_cpu_pct\twrk_cpu_pct_vs_labnet\twrk_cpu_pct_vs_nginx\tlabnet_bytes_per_req\tnginx_bytes_per_req\tlabnet_errors\tnginx_errors\tlabnet_p99_ms\tnginx_p99_ms\n' >"$out/results.tsv"
+printf 'row\tlabnet_rps\tnginx_rps\trps_ratio\tlabnet_cpu_us_per_req\tnginx_cpu_us_per_req\tcpu_ratio\tlabnet_srv_cpu_pct\tnginx_srv_cpu_pct\twrk_cpu_pct_vs_labnet\twrk_cpu_pct_vs_nginx\tlabnet_bytes_per_req\tnginx_bytes_per_req\tlabnet_errors\tnginx_errors\tlabnet_p99_ms\tnginx_p99_ms\tfloor_cpu_us_per_req\tfloor_cpu_ratio\n' >"$out/results.tsv"
 # shellcheck disable=SC2059 # one format for the header and the rows
-fmt='%-22s %12s %12s %6s %14s %14s %6s %11s %11s\n'
+fmt='%-22s %12s %12s %6s %14s %14s %6s %11s %11s %13s %6s\n'
 if ((!syscalls && !instr)); then
     # shellcheck disable=SC2059
-    printf "$fmt" row "labnet req/s" "nginx req/s" ratio "labnet µs/req" "nginx µs/req" ratio "srv CPU%" "wrk CPU%" |
-        tee -a "$out/summary.txt"
+    printf "$fmt" row "labnet req/s" "nginx req/s" ratio "labnet µs/req" "nginx µs/req" ratio "srv CPU%" "wrk CPU%" \
+        "floor µs/req" ratio | tee -a "$out/summary.txt"
     # shellcheck disable=SC2059
-    printf "$fmt" "" "" "" "" "" "" "" "labnet/ngx" "labnet/ngx" | tee -a "$out/summary.txt"
+    printf "$fmt" "" "" "" "" "" "" "" "labnet/ngx" "labnet/ngx" "" "flr/ngx" | tee -a "$out/summary.txt"
 fi
 problems=()
 
-# bench_row LABEL KEY CONNS PATH MIN_BYTES MAX_BYTES HEADER_LABNET HEADER_NGINX
+# bench_row LABEL KEY CONNS PATH MIN_BYTES MAX_BYTES HEADER_LABNET HEADER_NGINX [FLOOR_ARGS]
+# With FLOOR_ARGS (and no -N), floor.c runs with them and takes its turn in
+# every round, with labnet's request header.
 bench_row() {
-    local label=$1 key=$2 c=$3 path=$4 minb=$5 maxb=$6 hl=$7 hn=$8 r s
+    local label=$1 key=$2 c=$3 path=$4 minb=$5 maxb=$6 hl=$7 hn=$8 fargs=${9:-} r s
     local -A req=() tick=() byt=() err=() us=() p99=() wms=()
     local a b cc dd ee ff gg res
+    local servers=(labnet nginx)
+    if ((floor)) && [[ -n $fargs ]]; then
+        # shellcheck disable=SC2086 # the floor's options, split on purpose
+        floor_start $fargs
+        servers+=(floor)
+    fi
     echo "== $label" >>"$out/wrk-raw.txt"
-    for s in labnet nginx; do
+    for s in "${servers[@]}"; do
         local port=$lport hdr=$hl
         [[ $s == nginx ]] && port=$nport hdr=$hn
+        [[ $s == floor ]] && port=$fport
         if ((warm > 0)); then wrk_run "$s" "$port" "$c" "$warm" "$path" "$hdr" >/dev/null; fi
         req[$s]=0 tick[$s]=0 byt[$s]=0 err[$s]=0 us[$s]=0 p99[$s]=0 wms[$s]=0
     done
     for ((r = 0; r < rounds; r++)); do
-        for s in labnet nginx; do
+        for s in "${servers[@]}"; do
             local port=$lport hdr=$hl
             [[ $s == nginx ]] && port=$nport hdr=$hn
+            [[ $s == floor ]] && port=$fport
             alive
             res=$(wrk_run "$s" "$port" "$c" "$dur" "$path" "$hdr")
             read -r a b cc dd ee ff gg <<<"$res"
@@ -420,7 +463,8 @@ bench_row() {
         done
     done
     alive
-    for s in labnet nginx; do
+    [[ -n $floor_pid ]] && floor_stop
+    for s in "${servers[@]}"; do
         ((req[$s] > 0)) || die "$label: $s completed no requests"
         ((err[$s] == 0)) || problems+=("$label: $s had ${err[$s]} wrk errors (see $out/wrk-raw.txt)")
         # wrk also counts the bytes of responses still in flight when it
@@ -434,17 +478,21 @@ bench_row() {
         -v lu="${us[labnet]}" -v nu="${us[nginx]}" -v lb="${byt[labnet]}" -v nb="${byt[nginx]}" \
         -v le="${err[labnet]}" -v ne="${err[nginx]}" -v lp="${p99[labnet]}" -v np="${p99[nginx]}" \
         -v lw="${wms[labnet]}" -v nw="${wms[nginx]}" \
+        -v fr="${req[floor]:-0}" -v ft="${tick[floor]:-0}" \
         -v fmt="$fmt" -v tsv="$out/results.tsv" 'BEGIN {
         lrps = lr / (lu / 1e6); nrps = nr / (nu / 1e6)
         lcpu = lt * 1e6 / tck / lr; ncpu = nt * 1e6 / tck / nr
+        fcpu = (fr > 0 ? ft * 1e6 / tck / fr : 0)
         lpct = 100 * lt / tck / (lu / 1e6); npct = 100 * nt / tck / (nu / 1e6)
         lwp = 100 * lw / (lu / 1e3); nwp = 100 * nw / (nu / 1e3)
         printf fmt, label, sprintf("%.0f", lrps), sprintf("%.0f", nrps), sprintf("%.2f", lrps / nrps),
             sprintf("%.1f", lcpu), sprintf("%.1f", ncpu), (ncpu > 0 ? sprintf("%.2f", lcpu / ncpu) : "-"),
-            sprintf("%.0f/%.0f", lpct, npct), sprintf("%.0f/%.0f", lwp, nwp)
-        printf "%s\t%.1f\t%.1f\t%.3f\t%.2f\t%.2f\t%.3f\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t%d\t%.2f\t%.2f\n",
+            sprintf("%.0f/%.0f", lpct, npct), sprintf("%.0f/%.0f", lwp, nwp),
+            (fr > 0 ? sprintf("%.1f", fcpu) : "-"), (fr > 0 && ncpu > 0 ? sprintf("%.2f", fcpu / ncpu) : "-")
+        printf "%s\t%.1f\t%.1f\t%.3f\t%.2f\t%.2f\t%.3f\t%.0f\t%.0f\t%.0f\t%.0f\t%d\t%d\t%d\t%d\t%.2f\t%.2f\t%.2f\t%.3f\n",
             key, lrps, nrps, lrps / nrps, lcpu, ncpu, (ncpu > 0 ? lcpu / ncpu : 0),
-            lpct, npct, lwp, nwp, lb / lr, nb / nr, le, ne, lp / 1000, np / 1000 >> tsv
+            lpct, npct, lwp, nwp, lb / lr, nb / nr, le, ne, lp / 1000, np / 1000,
+            fcpu, (fr > 0 && ncpu > 0 ? fcpu / ncpu : 0) >> tsv
     }' | tee -a "$out/summary.txt"
 }
 
@@ -632,18 +680,22 @@ if want_row idle; then
 fi
 
 kb=$((1024))
-if want_row 1k; then bench_row "1 KiB keep-alive" 1k_keepalive "$conns" /1k.bin "$kb" $((kb + 1024)) "" ""; fi
-if want_row 64k; then bench_row "64 KiB keep-alive" 64k_keepalive "$conns" /64k.bin $((64 * kb)) $((65 * kb)) "" ""; fi
+if want_row 1k; then bench_row "1 KiB keep-alive" 1k_keepalive "$conns" /1k.bin "$kb" $((kb + 1024)) "" "" "-s 1024"; fi
+if want_row 64k; then
+    # No floor: floor.c would copy 64 KiB per response from memory where
+    # both servers sendfile, so it would not be the cheapest way.
+    bench_row "64 KiB keep-alive" 64k_keepalive "$conns" /64k.bin $((64 * kb)) $((65 * kb)) "" ""
+fi
 if want_row 10m; then
     bench_row "10 MiB keep-alive" 10m_keepalive "$conns_big" /10m.bin $((10240 * kb)) $((10241 * kb)) "" ""
 fi
 if want_row 304; then
     bench_row "304 If-None-Match" 304_revalidate "$conns" /1k.bin 100 1000 \
-        "If-None-Match: $l_etag" "If-None-Match: $n_etag"
+        "If-None-Match: $l_etag" "If-None-Match: $n_etag" "-3"
 fi
 if want_row close; then
     bench_row "1 KiB conn per req" 1k_close "$conns" /1k.bin "$kb" $((kb + 1024)) \
-        "Connection: close" "Connection: close"
+        "Connection: close" "Connection: close" "-c -s 1024"
 fi
 
 {
