@@ -33,7 +33,6 @@
 #include "common/ares_uv.h"
 #include "common/cli.h"
 #include "common/dns_msg.h"
-#include "common/dns_roots.h"
 #include "common/dns_text.h"
 #include "common/dns_write.h"
 #include "common/log.h"
@@ -53,7 +52,6 @@ enum {
  * the steps, server failovers and name lookups of one run besides. */
 #define TRACE_MAX_STEPS   32
 #define TRACE_MAX_QUERIES 64
-#define HINTS_FILE_MAX    (256 * 1024)
 /* Records one reply can hold: the smallest RR is 11 octets. */
 #define MSG_RR_MAX (65535 / 11 + 1)
 #define MSG_QD_MAX 16
@@ -718,31 +716,19 @@ static int parse_extra(void *ud, int opt, const char *arg)
 
 static int load_hints(struct dig *d)
 {
-    if (!d->o.root_hints)
-        return dig_hints_parse(dns_roots_iana, strlen(dns_roots_iana), &d->hints, NULL);
-    FILE *f = fopen(d->o.root_hints, "re");
-    if (!f) {
-        fprintf(stderr, "labnet-dig: %s: %s\n", d->o.root_hints, strerror(errno));
-        return -EIO;
+    /* Some 12 KiB: static, as there is one dig per process. */
+    static struct roothints h;
+    if (!d->o.root_hints) {
+        roothints_builtin(&h);
+    } else {
+        char err[512];
+        int rc = roothints_load(&h, d->o.root_hints, err, sizeof(err));
+        if (rc != 0) {
+            fprintf(stderr, "labnet-dig: %s\n", err);
+            return rc == -EBADMSG ? -EBADMSG : -EIO;
+        }
     }
-    static char buf[HINTS_FILE_MAX];
-    size_t n = fread(buf, 1, sizeof(buf), f);
-    bool big = n == sizeof(buf) && fgetc(f) != EOF;
-    bool err = ferror(f);
-    (void)fclose(f);
-    if (big || err) {
-        fprintf(stderr, "labnet-dig: %s: %s\n", d->o.root_hints,
-                big ? "larger than 256 KiB" : "read error");
-        return -EIO;
-    }
-    size_t line = 0;
-    if (dig_hints_parse(buf, n, &d->hints, &line) != 0) {
-        if (line)
-            fprintf(stderr, "labnet-dig: %s:%zu: not a root hints record\n", d->o.root_hints, line);
-        else
-            fprintf(stderr, "labnet-dig: %s: no root server with an address\n", d->o.root_hints);
-        return -EBADMSG;
-    }
+    dig_zone_from_hints(&d->hints, &h);
     return 0;
 }
 

@@ -6,7 +6,6 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "common/dns_roots.h"
 #include "common/dns_text.h"
 
 static struct dig_ns *ns_find(struct dig_zone *z, const uint8_t *name)
@@ -50,122 +49,30 @@ size_t dig_zone_usable(const struct dig_zone *z)
     return n;
 }
 
-/* ---- named.root ---- */
+/* ---- named.root (parsed by common/roothints) ---- */
 
-#define HINT_TOKENS 8
-#define HINT_TOKLEN 256
-
-struct hint_rec {
-    uint8_t owner[DNS_NAME_MAXLEN];
-    uint16_t type;
-    char rdata[HINT_TOKLEN];
-};
-
-/* Splits one line into at most HINT_TOKENS white-space separated tokens
- * (copied, each under HINT_TOKLEN), stopping at a ';' comment.  Returns the
- * count, or -EBADMSG for a token too long or too many. */
-static int tokenize(const char *p, size_t n, char tok[HINT_TOKENS][HINT_TOKLEN])
-{
-    int nt = 0;
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
-            i++;
-        if (i == n || p[i] == ';')
-            break;
-        size_t s = i;
-        while (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\r' && p[i] != ';')
-            i++;
-        if (nt == HINT_TOKENS || i - s >= HINT_TOKLEN)
-            return -EBADMSG;
-        memcpy(tok[nt], p + s, i - s);
-        tok[nt][i - s] = '\0';
-        nt++;
-    }
-    return nt;
-}
-
-static bool all_digits(const char *s)
-{
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9')
-            return false;
-    return true;
-}
-
-/* "NAME [TTL] [CLASS] TYPE RDATA" (RFC 1035 5.1, TTL and class in either
- * order).  Returns 1 for a record, 0 for an empty line, -EBADMSG. */
-static int hint_line(const char *p, size_t n, struct hint_rec *r)
-{
-    char tok[HINT_TOKENS][HINT_TOKLEN];
-    int nt = tokenize(p, n, tok);
-    if (nt <= 0)
-        return nt;
-    if (nt < 3 || dns_name_from_text(tok[0], strlen(tok[0]), r->owner, NULL) != 0)
-        return -EBADMSG;
-    int i = 1;
-    uint16_t cls;
-    for (int k = 0; k < 2 && i < nt - 2; k++) {
-        bool ttl = all_digits(tok[i]);
-        bool in = !ttl && dns_class_from_text(tok[i], &cls) == 0 && cls == DNS_CLASS_IN;
-        if (ttl || in)
-            i++;
-    }
-    if (nt - i != 2 || dns_type_from_text(tok[i], &r->type) != 0)
-        return -EBADMSG;
-    memcpy(r->rdata, tok[i + 1], sizeof(r->rdata));
-    return 1;
-}
-
-int dig_hints_parse(const char *text, size_t len, struct dig_zone *z, size_t *bad_line)
+void dig_zone_from_hints(struct dig_zone *z, const struct roothints *h)
 {
     memset(z, 0, sizeof(*z));
     z->name[0] = 0;
-    /* Two passes: the NS records first, so address records may come in any
-     * order relative to them. */
-    for (int pass = 0; pass < 2; pass++) {
-        size_t pos = 0, line = 0;
-        while (pos < len) {
-            const char *nl = memchr(text + pos, '\n', len - pos);
-            size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
-            line++;
-            struct hint_rec r;
-            int rc = hint_line(text + pos, n, &r);
-            pos += n + (nl ? 1 : 0);
-            if (rc < 0) {
-                if (bad_line)
-                    *bad_line = line;
-                return -EBADMSG;
-            }
-            if (rc == 0)
-                continue;
-            if (pass == 0 && r.type == DNS_TYPE_NS && r.owner[0] == 0) {
-                uint8_t target[DNS_NAME_MAXLEN];
-                if (dns_name_from_text(r.rdata, strlen(r.rdata), target, NULL) != 0) {
-                    if (bad_line)
-                        *bad_line = line;
-                    return -EBADMSG;
-                }
-                ns_add(z, target);
-            } else if (pass == 1 && (r.type == DNS_TYPE_A || r.type == DNS_TYPE_AAAA)) {
-                uint8_t ip[16];
-                int fam = r.type == DNS_TYPE_A ? AF_INET : AF_INET6;
-                if (inet_pton(fam, r.rdata, ip) != 1) {
-                    if (bad_line)
-                        *bad_line = line;
-                    return -EBADMSG;
-                }
-                struct dig_ns *ns = ns_find(z, r.owner);
-                if (ns)
-                    addr_add(ns, fam, ip);
-            }
-        }
+    for (size_t i = 0; i < h->nns && z->n_ns < DIG_NS_MAX; i++) {
+        struct dig_ns *ns = ns_add(z, h->ns[i].name);
+        for (size_t k = 0; ns && k < h->ns[i].naddr; k++)
+            addr_add(ns, h->ns[i].addr[k].family, h->ns[i].addr[k].ip);
     }
-    if (bad_line)
-        *bad_line = 0;
-    return dig_zone_usable(z) > 0 ? 0 : -EBADMSG;
+}
+
+int dig_hints_parse(const char *text, size_t len, struct dig_zone *z, char *err, size_t errcap)
+{
+    /* Some 12 KiB: static, as the trace runs one at a time. */
+    static struct roothints h;
+    int rc = roothints_parse(&h, text, len, err, errcap);
+    if (rc != 0) {
+        memset(z, 0, sizeof(*z));
+        return rc;
+    }
+    dig_zone_from_hints(z, &h);
+    return 0;
 }
 
 /* ---- replies ---- */

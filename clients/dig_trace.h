@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "common/dns_msg.h"
+#include "common/roothints.h"
 
 /* Servers kept per zone cut and addresses per server: the root has 13
  * letters, a TLD rarely more; what a referral lists beyond is dropped. */
@@ -46,18 +47,16 @@ struct dig_zone {
     size_t n_ns;
 };
 
-/* IANA's root hints for +trace without --root-hints: common/dns_roots.h. */
+/* The root hints (IANA's built in, or a named.root file) are read by
+ * common/roothints, the same code as labnet-dnsd's. */
 
-/*
- * Parses root hints in named.root (master file) form: one record a line,
- * "NAME [TTL] [CLASS] TYPE RDATA", ';' comments, blank lines.  The NS
- * records of the root give the servers, A and AAAA records of those names
- * their addresses; other records are ignored.  z becomes the root zone.
- * Returns 0; -EBADMSG for a malformed line (*bad_line, if not NULL, gets
- * its number) or no server with an address.  Servers beyond DIG_NS_MAX and
- * addresses beyond DIG_NS_ADDRS_MAX are dropped.
- */
-int dig_hints_parse(const char *text, size_t len, struct dig_zone *z, size_t *bad_line);
+/* Sets z to the root zone with the servers of h that have addresses (at
+ * most DIG_NS_MAX, and DIG_NS_ADDRS_MAX addresses each). */
+void dig_zone_from_hints(struct dig_zone *z, const struct roothints *h);
+
+/* roothints_parse, then dig_zone_from_hints: 0, or -EBADMSG with
+ * "LINE: reason" in err (z emptied). */
+int dig_hints_parse(const char *text, size_t len, struct dig_zone *z, char *err, size_t errcap);
 
 /*
  * Sets z to the zone cut at owner (wire name) with the NS records of owner

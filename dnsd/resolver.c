@@ -24,8 +24,8 @@
 
 #include "common/dns_msg.h"
 #include "common/log.h"
+#include "common/roothints.h"
 #include "dnsd/cache.h"
-#include "dnsd/roothints.h"
 #include "dnsd/rrset.h"
 #include "dnsd/upstream.h"
 

@@ -53,12 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     } else if (sel == 1) {
         static struct dig_zone z, z2;
-        size_t line;
+        char err[128];
         char *t = malloc(size ? size : 1);
         if (!t)
             return 0;
         memcpy(t, data, size);
-        if (dig_hints_parse(t, size, &z, &line) == 0)
+        if (dig_hints_parse(t, size, &z, err, sizeof(err)) == 0)
             dig_zone_fill(&z2, &z);
         free(t);
     } else {

@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dnsd/roothints.h"
+#include "common/roothints.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

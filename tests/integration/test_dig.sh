@@ -244,11 +244,14 @@ printf '. 3600000 NS a.nowhere.\na.nowhere. 3600000 A 10.97.0.2\n. 3600000 NS a.
 out=$(L +trace host.sub.lab --root-hints "$tmp/half.hints" +time=1 +tries=1)
 check "+trace with one silent root server of two: fails over, reaches the answer" \
     grep -q "^host\.sub\.lab\.		300	IN	A	192\.0\.2\.77$" <<<"$out"
-printf 'this is not a hints file\n' >"$tmp/bad.hints"
-L +trace www.lab --root-hints "$tmp/bad.hints" >/dev/null 2>&1
+printf '; comment\nthis is not a hints file\n' >"$tmp/bad.hints"
+err=$(L +trace www.lab --root-hints "$tmp/bad.hints" 2>&1 >/dev/null)
 check "+trace with malformed hints: exit 10" [ $? -eq 10 ]
-L +trace www.lab --root-hints "$tmp/none.hints" >/dev/null 2>&1
+check "+trace with malformed hints: the file, line and reason" \
+    grep -q "^labnet-dig: $tmp/bad.hints:2: " <<<"$err"
+err=$(L +trace www.lab --root-hints "$tmp/none.hints" 2>&1 >/dev/null)
 check "+trace with missing hints file: exit 10" [ $? -eq 10 ]
+check "+trace with missing hints file: says so" grep -q "none.hints: No such file" <<<"$err"
 
 echo "passed $pass, failed $fail"
 [ "$fail" -eq 0 ]

@@ -690,7 +690,7 @@ END_TEST
 START_TEST(test_dig_hints_builtin)
 {
     struct dig_zone z;
-    ck_assert_int_eq(dig_hints_parse(dns_roots_iana, strlen(dns_roots_iana), &z, NULL), 0);
+    ck_assert_int_eq(dig_hints_parse(dns_roots_iana, strlen(dns_roots_iana), &z, NULL, 0), 0);
     ck_assert_uint_eq(z.n_ns, 13);
     ck_assert_uint_eq(dig_zone_usable(&z), 13);
     ck_assert(dns_name_eq(z.ns[0].name, wname("a.root-servers.net.")));
@@ -706,7 +706,7 @@ END_TEST
 START_TEST(test_dig_hints_file_forms)
 {
     /* Comments, class IN, TTL after class, addresses before the NS line,
-     * CRLF, other record types ignored. */
+     * CRLF, addresses of other names ignored. */
     static const char text[] = "; private root\r\n"
                                "\n"
                                "A.HINTS.  IN 3600000 A 127.53.0.1   ; first\r\n"
@@ -714,47 +714,55 @@ START_TEST(test_dig_hints_file_forms)
                                ".         NS b.hints.\n"
                                "b.hints.  AAAA ::1\n"
                                "c.hints.  A 10.0.0.3\n"
-                               "b.hints.  TXT ignored\n"
                                "A.HINTS.  A 127.53.0.1\n";
     struct dig_zone z;
-    size_t line = 99;
-    ck_assert_int_eq(dig_hints_parse(text, sizeof(text) - 1, &z, &line), 0);
-    ck_assert_uint_eq(line, 0);
+    char err[128];
+    ck_assert_int_eq(dig_hints_parse(text, sizeof(text) - 1, &z, err, sizeof(err)), 0);
     ck_assert_uint_eq(z.n_ns, 2);         /* c.hints. is no root server */
     ck_assert_uint_eq(z.ns[0].n_addr, 1); /* the duplicate merged */
     ck_assert_int_eq(z.ns[1].addr[0].family, AF_INET6);
 
+    /* Errors name their line ("0: " when no line is at fault). */
     static const struct {
         const char *text;
-        size_t line;
+        const char *err;
     } bad[] = {
-        {". NS a.\na. A 1.2.3.4\nnot a record\n", 3},
-        {". NS a.\na. A 1.2.3.999\n", 2},
-        {". NS a..b.\n", 1},
-        {". 1 2 3 4 5 6 7 8 9\n", 1},
-        {". NS a.\na. A 1.2.3.4 extra\n", 2},
-        {". NS a.\n", 0}, /* no address */
-        {"", 0},          /* nothing */
-        {"; only comments\n", 0},
+        {". NS a.\na. A 1.2.3.4\nnot a record\n", "3: "},
+        {". NS a.\na. A 1.2.3.999\n", "2: "},
+        {". NS a..b.\n", "1: "},
+        {". 1 2 3 4 5 6 7 8 9\n", "1: "},
+        {". NS a.\na. A 1.2.3.4 extra\n", "2: "},
+        {". NS a.\na. TXT other\n", "2: "},
+        {". NS a.\n", "0: "}, /* no address */
+        {"", "0: "},          /* nothing */
+        {"; only comments\n", "0: "},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        ck_assert_msg(dig_hints_parse(bad[i].text, strlen(bad[i].text), &z, &line) == -EBADMSG,
+        ck_assert_msg(dig_hints_parse(bad[i].text, strlen(bad[i].text), &z, err, sizeof(err)) ==
+                          -EBADMSG,
                       "%zu", i);
-        ck_assert_msg(line == bad[i].line, "%zu: line %zu", i, line);
+        ck_assert_msg(strncmp(err, bad[i].err, strlen(bad[i].err)) == 0, "%zu: %s", i, err);
+        ck_assert_uint_eq(z.n_ns, 0);
     }
     /* An over-long token and a line without its newline at the end. */
     char big[600];
     memset(big, 'a', sizeof(big));
     memcpy(big, ". NS ", 5);
-    ck_assert_int_eq(dig_hints_parse(big, sizeof(big), &z, &line), -EBADMSG);
-    /* Many servers: the first DIG_NS_MAX are kept. */
+    ck_assert_int_eq(dig_hints_parse(big, sizeof(big), &z, err, sizeof(err)), -EBADMSG);
+    /* More servers than a trace keeps: the first DIG_NS_MAX; more than a
+     * named.root may have (ROOTHINTS_MAX_NS): refused. */
     static char many[8192];
     size_t n = 0;
-    for (int i = 0; i < 40; i++)
+    for (int i = 0; i < 20; i++)
         n += (size_t)snprintf(many + n, sizeof(many) - n, ". NS s%d.\ns%d. A 10.0.0.%d\n", i, i, i);
-    ck_assert_int_eq(dig_hints_parse(many, n, &z, NULL), 0);
+    ck_assert_int_eq(dig_hints_parse(many, n, &z, NULL, 0), 0);
     ck_assert_uint_eq(z.n_ns, DIG_NS_MAX);
-    ck_assert_uint_eq(dig_zone_usable(&z), DIG_NS_MAX);
+    ck_assert(dns_name_eq(z.ns[DIG_NS_MAX - 1].name, wname("s15.")));
+    for (int i = 20; i < 40; i++)
+        n += (size_t)snprintf(many + n, sizeof(many) - n, ". NS s%d.\ns%d. A 10.0.0.%d\n", i, i, i);
+    ck_assert_int_eq(dig_hints_parse(many, n, &z, err, sizeof(err)), -EBADMSG);
+    ck_assert_msg(strstr(err, "more than") != NULL, "%s", err);
+    ck_assert_uint_eq(z.n_ns, 0);
 }
 END_TEST
 
@@ -862,7 +870,7 @@ START_TEST(test_dig_zone_prime_and_fill)
     ck_assert_uint_eq(dig_zone_collect(&z, &m, DNS_SEC_AN, wname("."), wname(".")), 2);
     ck_assert_uint_eq(dig_zone_usable(&z), 1);
     static const char text[] = ". NS A.HINTS.\nA.HINTS. A 127.53.0.1\n";
-    ck_assert_int_eq(dig_hints_parse(text, sizeof(text) - 1, &hints, NULL), 0);
+    ck_assert_int_eq(dig_hints_parse(text, sizeof(text) - 1, &hints, NULL, 0), 0);
     /* Names match without case. */
     ck_assert_uint_eq(dig_zone_fill(&z, &hints), 2);
     ck_assert_uint_eq(z.ns[0].n_addr, 1);

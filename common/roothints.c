@@ -1,4 +1,4 @@
-#include "dnsd/roothints.h"
+#include "common/roothints.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -102,11 +102,18 @@ static int parse_line(const char *line, size_t len, size_t lineno, struct hint_r
         return fail(err, errcap, lineno, "missing owner name");
     if (dns_name_from_text(tok[0], tlen[0], rr->owner, NULL) < 0)
         return fail(err, errcap, lineno, "bad owner name");
+    /* TTL and class, each optional, in either order (RFC 1035 5.1). */
     int i = 1;
-    if (i < n && tok_ttl(tok[i], tlen[i]))
-        i++;
-    if (i < n && tok_is(tok[i], tlen[i], "IN"))
-        i++;
+    bool have_ttl = false, have_class = false;
+    for (int k = 0; k < 2 && i < n; k++) {
+        if (!have_ttl && tok_ttl(tok[i], tlen[i])) {
+            have_ttl = true;
+            i++;
+        } else if (!have_class && tok_is(tok[i], tlen[i], "IN")) {
+            have_class = true;
+            i++;
+        }
+    }
     if (n - i != 2)
         return fail(err, errcap, lineno, "expected TYPE and RDATA after the owner");
     const char *rd = tok[i + 1];

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "common/dns_name.h"
-#include "dnsd/roothints.h"
+#include "common/roothints.h"
 #include "testutil.h"
 
 static int parse(struct roothints *h, const char *text, char *err, size_t errcap)
@@ -26,7 +26,7 @@ static void expect_error(const char *text, const char *want)
     ck_assert_uint_eq(h.nns, 0);
 }
 
-START_TEST(test_dnsd_roothints_builtin)
+START_TEST(test_roothints_builtin)
 {
     struct roothints h;
     roothints_builtin(&h);
@@ -46,7 +46,7 @@ START_TEST(test_dnsd_roothints_builtin)
 }
 END_TEST
 
-START_TEST(test_dnsd_roothints_load_good_file)
+START_TEST(test_roothints_load_good_file)
 {
     struct roothints h;
     char err[256];
@@ -62,7 +62,7 @@ START_TEST(test_dnsd_roothints_load_good_file)
 }
 END_TEST
 
-START_TEST(test_dnsd_roothints_load_missing_file)
+START_TEST(test_roothints_load_missing_file)
 {
     struct roothints h;
     char err[256];
@@ -71,7 +71,7 @@ START_TEST(test_dnsd_roothints_load_missing_file)
 }
 END_TEST
 
-START_TEST(test_dnsd_roothints_errors_name_the_line)
+START_TEST(test_roothints_errors_name_the_line)
 {
     expect_error("; ok\n. NS a.root.\nexample. NS a.root.\n", "3: NS record not owned by the root");
     expect_error(". NS a.root.\na.root. A 300.1.1.1\n", "2: bad IPv4 address");
@@ -86,6 +86,8 @@ START_TEST(test_dnsd_roothints_errors_name_the_line)
     expect_error(". 99999999999 NS a.root.\n", "1: expected TYPE and RDATA after the owner");
     expect_error(". 1 IN NS a.root. extra\n", "1: expected TYPE and RDATA after the owner");
     expect_error(". 1 IN NS a.root. 1 2 3\n", "1: too many fields");
+    expect_error(". IN IN NS a.root.\n", "1: expected TYPE and RDATA after the owner");
+    expect_error(". 1 2 NS a.root.\n", "1: expected TYPE and RDATA after the owner");
     expect_error("; nothing\n", "0: no root server with an address");
     expect_error(". NS a.root.\n", "0: no root server with an address");
     /* A NUL inside a line is an error, not an early end. */
@@ -104,7 +106,7 @@ START_TEST(test_dnsd_roothints_errors_name_the_line)
 }
 END_TEST
 
-START_TEST(test_dnsd_roothints_limits)
+START_TEST(test_roothints_limits)
 {
     /* Too many servers. */
     size_t cap = (ROOTHINTS_MAX_NS + 2) * 32;
@@ -132,7 +134,7 @@ END_TEST
 
 /* Every prefix of a good file either parses or fails cleanly (under ASan
  * in an exact-size copy). */
-START_TEST(test_dnsd_roothints_prefixes)
+START_TEST(test_roothints_prefixes)
 {
     static const char good[] = ". NS a.root.\na.root. A 127.0.0.1\na.root. AAAA ::1\n";
     for (size_t i = 0; i < sizeof(good) - 1; i++) {
@@ -150,12 +152,12 @@ static Suite *roothints_suite(void)
 {
     Suite *s = suite_create("dnsd_roothints");
     TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_dnsd_roothints_builtin);
-    tcase_add_test(tc, test_dnsd_roothints_load_good_file);
-    tcase_add_test(tc, test_dnsd_roothints_load_missing_file);
-    tcase_add_test(tc, test_dnsd_roothints_errors_name_the_line);
-    tcase_add_test(tc, test_dnsd_roothints_limits);
-    tcase_add_test(tc, test_dnsd_roothints_prefixes);
+    tcase_add_test(tc, test_roothints_builtin);
+    tcase_add_test(tc, test_roothints_load_good_file);
+    tcase_add_test(tc, test_roothints_load_missing_file);
+    tcase_add_test(tc, test_roothints_errors_name_the_line);
+    tcase_add_test(tc, test_roothints_limits);
+    tcase_add_test(tc, test_roothints_prefixes);
     suite_add_tcase(s, tc);
     return s;
 }

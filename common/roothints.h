@@ -3,21 +3,24 @@
  *
  * Built in are the IANA root hints (https://www.internic.net/domain/
  * named.root); a file in the same "named.root" master-file subset may
- * replace them (resolver_config.root_hints), which is how tests point the
- * resolver at a private hierarchy.  Accepted lines:
+ * replace them: labnet-dnsd's root-hints setting (resolver_config.
+ * root_hints, which is how tests point the resolver at a private
+ * hierarchy) and labnet-dig's +trace --root-hints both read it here, so
+ * the two accept exactly the same files.  Accepted lines:
  *
  *     ; comment
  *     .                     3600000  [IN] NS    A.ROOT-SERVERS.NET.
  *     A.ROOT-SERVERS.NET.   3600000  [IN] A     198.41.0.4
  *     A.ROOT-SERVERS.NET.   3600000  [IN] AAAA  2001:503:ba3e::2:30
  *
- * The TTL and class are optional; NS records must be owned by the root;
+ * The TTL and class are optional and may come in either order; NS records
+ * must be owned by the root; other types are refused;
  * address records of names that are not root servers are ignored.
  * Nothing here allocates or does I/O except roothints_load reading its
  * file.
  */
-#ifndef LABNET_DNSD_ROOTHINTS_H
-#define LABNET_DNSD_ROOTHINTS_H
+#ifndef LABNET_COMMON_ROOTHINTS_H
+#define LABNET_COMMON_ROOTHINTS_H
 
 #include <stddef.h>
 #include <stdint.h>
