@@ -277,3 +277,61 @@ void daemon_pidfile_remove(const char *path, int fd)
     unlink(path);
     close(fd);
 }
+
+int daemon_main_begin(const struct cli_prog *prog, int argc, char **argv, struct cli_opts *opts)
+{
+    int rc = cli_parse(prog, argc, argv, opts);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+    daemon_process_setup();
+    log_init(prog->name, opts->log_level);
+    return -1;
+}
+
+void daemon_config_valid(const char *name, const char *config_path)
+{
+    printf("%s: configuration %s is valid\n", name,
+           config_path ? config_path : "(built-in defaults)");
+}
+
+int daemon_begin(struct daemon *d, uv_loop_t *loop, const struct daemon_hooks *hooks, void *ud,
+                 bool foreground)
+{
+    daemon_init(d, loop, hooks, ud);
+    if (!foreground && !getenv("NOTIFY_SOCKET") && daemon_detach(d) != 0) {
+        log_err("cannot detach");
+        return -1;
+    }
+    return 0;
+}
+
+int daemon_settle(const char *user, const char *pid_file, int *pid_fd)
+{
+    *pid_fd = -1;
+    if (daemon_drop_privileges(user) != 0) {
+        log_err("cannot switch to user %s", user);
+        return -1;
+    }
+    if (pid_file[0]) {
+        int fd = daemon_pidfile_write(pid_file);
+        if (fd < 0) {
+            log_err("pid file %s: %s", pid_file, strerror(-fd));
+            return -1;
+        }
+        *pid_fd = fd;
+    }
+    return 0;
+}
+
+void daemon_status_addrs(char *status, size_t cap, size_t *len, const struct net_addr *addrs,
+                         size_t n)
+{
+    for (size_t i = 0; i < n && *len < cap; i++) {
+        char name[NET_ADDR_STRLEN];
+        net_addr_format_port(&addrs[i], name, sizeof(name));
+        int k = snprintf(status + *len, cap - *len, " %s", name);
+        if (k < 0)
+            return;
+        *len += (size_t)k < cap - *len ? (size_t)k : cap - *len - 1;
+    }
+}

@@ -20,8 +20,12 @@
 #define LABNET_DAEMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
+
+#include "common/addr.h"
+#include "common/cli.h"
 
 struct daemon_hooks {
     /* SIGHUP.  Returns 0 when the new configuration is in use, or a
@@ -90,5 +94,34 @@ int daemon_drop_privileges(const char *user);
  * errno; daemon_pidfile_remove unlinks and closes it. */
 int daemon_pidfile_write(const char *path);
 void daemon_pidfile_remove(const char *path, int fd);
+
+/* ---- what every daemon's main does, in this order ---- */
+
+/* Parses the command line (cli_parse), does daemon_process_setup and
+ * starts logging at the level chosen.  Returns -1 to go on, else the
+ * status for main to return: 0 after --help or --version, 2 for a usage
+ * error (already reported). */
+int daemon_main_begin(const struct cli_prog *prog, int argc, char **argv, struct cli_opts *opts);
+
+/* After -t/--test-config succeeded: "NAME: configuration PATH is valid"
+ * (PATH "(built-in defaults)" when NULL) on standard output. */
+void daemon_config_valid(const char *name, const char *config_path);
+
+/* daemon_init, then daemon_detach unless foreground or started by systemd
+ * (NOTIFY_SOCKET set: systemd wants the main process to stay).  Returns 0,
+ * or -1 with the failure logged. */
+int daemon_begin(struct daemon *d, uv_loop_t *loop, const struct daemon_hooks *hooks, void *ud,
+                 bool foreground);
+
+/* Once privileged sockets are bound: switches to user (daemon_drop_
+ * privileges) and writes pid_file when it is not "" (daemon_pidfile_write).
+ * *pid_fd gets the locked pid file's descriptor, or -1.  Returns 0, or -1
+ * with what failed logged. */
+int daemon_settle(const char *user, const char *pid_file, int *pid_fd);
+
+/* Appends " ADDR:PORT" for each of addrs[0..n) to the status line
+ * status[*len..cap), as far as it fits, advancing *len. */
+void daemon_status_addrs(char *status, size_t cap, size_t *len, const struct net_addr *addrs,
+                         size_t n);
 
 #endif

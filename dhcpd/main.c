@@ -143,11 +143,9 @@ int main(int argc, char **argv)
         .ud = &d,
     };
     struct cli_opts opts;
-    int rc = cli_parse(&prog, argc, argv, &opts);
-    if (rc != 0)
-        return rc > 0 ? 0 : 2;
-    daemon_process_setup();
-    log_init(prog.name, opts.log_level);
+    int rc = daemon_main_begin(&prog, argc, argv, &opts);
+    if (rc >= 0)
+        return rc;
     d.config_path = opts.config_path;
     if (dhcpd_conf_load(opts.config_path, &d.ov, &d.conf) != 0)
         return 1;
@@ -157,8 +155,7 @@ int main(int argc, char **argv)
         return rc;
     }
     if (opts.test_config) {
-        printf("labnet-dhcpd: configuration %s is valid\n",
-               opts.config_path ? opts.config_path : "(built-in defaults)");
+        daemon_config_valid(prog.name, opts.config_path);
         dhcpd_conf_free(d.conf);
         return 0;
     }
@@ -170,11 +167,8 @@ int main(int argc, char **argv)
     }
 
     static const struct daemon_hooks hooks = {.reload = on_reload, .stop = on_stop};
-    daemon_init(&d.daemon, &d.loop, &hooks, &d);
-    if (!opts.foreground && !getenv("NOTIFY_SOCKET") && daemon_detach(&d.daemon) != 0) {
-        log_err("cannot detach");
+    if (daemon_begin(&d.daemon, &d.loop, &hooks, &d, opts.foreground) != 0)
         return 1;
-    }
     if (uv_loop_init(&d.loop) != 0)
         return 1;
     rc = dhcpd_server_start(&d.srv, &d.loop, d.conf);
@@ -185,15 +179,9 @@ int main(int argc, char **argv)
         dhcpd_conf_free(d.conf);
         return 1;
     }
-    if (daemon_drop_privileges(d.conf->user) != 0) {
-        log_err("cannot switch to user %s", d.conf->user);
-        return 1;
-    }
     int pid_fd = -1;
-    if (d.conf->pid_file[0] && (pid_fd = daemon_pidfile_write(d.conf->pid_file)) < 0) {
-        log_err("pid file %s: %s", d.conf->pid_file, strerror(-pid_fd));
+    if (daemon_settle(d.conf->user, d.conf->pid_file, &pid_fd) != 0)
         return 1;
-    }
     if (daemon_start(&d.daemon) != 0)
         return 1;
     char status[256];

@@ -228,14 +228,8 @@ static int start_workers(struct dnsd *d, int *pid_fd)
     int rc = -1;
     if (!udp || !tcp || open_listeners(d, udp, tcp) != 0)
         goto out;
-    if (daemon_drop_privileges(d->conf->user) != 0) {
-        log_err("cannot switch to user %s", d->conf->user);
+    if (daemon_settle(d->conf->user, d->conf->pid_file, pid_fd) != 0)
         goto out;
-    }
-    if (d->conf->pid_file[0] && (*pid_fd = daemon_pidfile_write(d->conf->pid_file)) < 0) {
-        log_err("pid file %s: %s", d->conf->pid_file, strerror(-*pid_fd));
-        goto out;
-    }
     for (unsigned i = 0; i < d->n_workers; i++) {
         char err[512] = "";
         if (server_worker_init(&d->workers[i], i, d->conf, d->cache, udp[i], tcp[i],
@@ -281,11 +275,9 @@ int main(int argc, char **argv)
         .ud = &d.ov,
     };
     struct cli_opts opts;
-    int rc = cli_parse(&prog, argc, argv, &opts);
-    if (rc != 0)
-        return rc > 0 ? 0 : 2;
-    daemon_process_setup();
-    log_init(prog.name, opts.log_level);
+    int rc = daemon_main_begin(&prog, argc, argv, &opts);
+    if (rc >= 0)
+        return rc;
     d.config_path = opts.config_path;
     if (dnsd_conf_load(opts.config_path, &d.ov, stderr, &d.conf) != 0)
         return 1;
@@ -294,18 +286,14 @@ int main(int argc, char **argv)
         rc = dz ? check_only(d.conf) : 1;
         dynzone_free(dz);
         if (rc == 0)
-            printf("labnet-dnsd: configuration %s is valid\n",
-                   opts.config_path ? opts.config_path : "(built-in defaults)");
+            daemon_config_valid(prog.name, opts.config_path);
         dnsd_conf_release(d.conf);
         return rc == 0 ? 0 : 1;
     }
 
     static const struct daemon_hooks hooks = {.reload = on_reload, .stop = on_stop};
-    daemon_init(&d.daemon, &d.loop, &hooks, &d);
-    if (!opts.foreground && !getenv("NOTIFY_SOCKET") && daemon_detach(&d.daemon) != 0) {
-        log_err("cannot detach");
+    if (daemon_begin(&d.daemon, &d.loop, &hooks, &d, opts.foreground) != 0)
         return 1;
-    }
     if (uv_loop_init(&d.loop) != 0 || uv_timer_init(&d.loop, &d.done) != 0)
         return 1;
     d.done.data = &d;
@@ -327,11 +315,7 @@ int main(int argc, char **argv)
 
     char status[512];
     size_t n = (size_t)snprintf(status, sizeof(status), "Serving DNS on");
-    for (size_t i = 0; i < d.conf->n_listen && n < sizeof(status); i++) {
-        char name[NET_ADDR_STRLEN];
-        net_addr_format_port(&d.conf->listen[i], name, sizeof(name));
-        n += (size_t)snprintf(status + n, sizeof(status) - n, " %s", name);
-    }
+    daemon_status_addrs(status, sizeof(status), &n, d.conf->listen, d.conf->n_listen);
     if (n < sizeof(status))
         snprintf(status + n, sizeof(status) - n,
                  " with %u thread%s, %zu local records, %zu dynamic", d.n_workers,

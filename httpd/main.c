@@ -145,14 +145,8 @@ static int start_workers(struct httpd *h, int (*fds)[HTTPD_MAX_LISTEN], int *pid
     for (unsigned i = 0; i < h->n_workers; i++)
         if (open_listeners(h->conf, fds[i]) != 0)
             return -1;
-    if (daemon_drop_privileges(h->conf->user) != 0) {
-        log_err("cannot switch to user %s", h->conf->user);
+    if (daemon_settle(h->conf->user, h->conf->pid_file, pid_fd) != 0)
         return -1;
-    }
-    if (h->conf->pid_file[0] && (*pid_fd = daemon_pidfile_write(h->conf->pid_file)) < 0) {
-        log_err("pid file %s: %s", h->conf->pid_file, strerror(-*pid_fd));
-        return -1;
-    }
     for (unsigned i = 0; i < h->n_workers; i++) {
         int rc = worker_init(&h->workers[i], i, h->conf, fds[i], h->conf->n_listen, &h->done);
         if (rc != 0 || (rc = worker_start(&h->workers[i])) != 0) {
@@ -184,27 +178,21 @@ int main(int argc, char **argv)
         .ud = &h.ov,
     };
     struct cli_opts opts;
-    int rc = cli_parse(&prog, argc, argv, &opts);
-    if (rc != 0)
-        return rc > 0 ? 0 : 2;
-    daemon_process_setup();
-    log_init(prog.name, opts.log_level);
+    int rc = daemon_main_begin(&prog, argc, argv, &opts);
+    if (rc >= 0)
+        return rc;
     h.config_path = opts.config_path;
     if (httpd_conf_load(opts.config_path, &h.ov, &h.conf) != 0)
         return 1;
     if (opts.test_config) {
-        printf("labnet-httpd: configuration %s is valid\n",
-               opts.config_path ? opts.config_path : "(built-in defaults)");
+        daemon_config_valid(prog.name, opts.config_path);
         httpd_conf_release(h.conf);
         return 0;
     }
 
     static const struct daemon_hooks hooks = {.reload = on_reload, .stop = on_stop};
-    daemon_init(&h.daemon, &h.loop, &hooks, &h);
-    if (!opts.foreground && !getenv("NOTIFY_SOCKET") && daemon_detach(&h.daemon) != 0) {
-        log_err("cannot detach");
+    if (daemon_begin(&h.daemon, &h.loop, &hooks, &h, opts.foreground) != 0)
         return 1;
-    }
     if (uv_loop_init(&h.loop) != 0 || uv_async_init(&h.loop, &h.done, on_worker_done) != 0)
         return 1;
     h.done.data = &h;
@@ -226,14 +214,13 @@ int main(int argc, char **argv)
 
     char status[512];
     size_t n = (size_t)snprintf(status, sizeof(status), "Serving %s on", h.conf->root);
-    for (size_t i = 0; i < h.conf->n_listen && n < sizeof(status); i++) {
-        char name[NET_ADDR_STRLEN];
-        uv_os_fd_t fd = h.workers[0].listeners[i].fd;
-        struct net_addr bound = h.conf->listen[i];
-        listen_local_addr(fd, &bound);
-        net_addr_format_port(&bound, name, sizeof(name));
-        n += (size_t)snprintf(status + n, sizeof(status) - n, " %s", name);
+    /* The addresses as bound: port 0 in the configuration became a real one. */
+    struct net_addr bound[HTTPD_MAX_LISTEN];
+    for (size_t i = 0; i < h.conf->n_listen; i++) {
+        bound[i] = h.conf->listen[i];
+        listen_local_addr(h.workers[0].listeners[i].fd, &bound[i]);
     }
+    daemon_status_addrs(status, sizeof(status), &n, bound, h.conf->n_listen);
     if (n < sizeof(status))
         snprintf(status + n, sizeof(status) - n, " with %u worker%s", h.n_workers,
                  h.n_workers == 1 ? "" : "s");

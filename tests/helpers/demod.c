@@ -199,28 +199,22 @@ int main(int argc, char **argv)
         .is_daemon = true,
     };
     struct cli_opts opts;
-    int rc = cli_parse(&prog, argc, argv, &opts);
-    if (rc != 0)
-        return rc > 0 ? 0 : 2;
-    daemon_process_setup();
-    log_init(prog.name, opts.log_level);
+    int rc = daemon_main_begin(&prog, argc, argv, &opts);
+    if (rc >= 0)
+        return rc;
 
     static struct demo d;
     d.config_path = opts.config_path;
     if (conf_load(opts.config_path, &d.conf) != 0)
         return 1;
     if (opts.test_config) {
-        printf("%s: configuration %s is valid\n", prog.name,
-               opts.config_path ? opts.config_path : "(built-in defaults)");
+        daemon_config_valid(prog.name, opts.config_path);
         cfg_free(d.conf.cfg);
         return 0;
     }
     static const struct daemon_hooks hooks = {.reload = on_reload, .stop = on_stop};
-    daemon_init(&d.daemon, &d.loop, &hooks, &d);
-    if (!opts.foreground && !getenv("NOTIFY_SOCKET") && daemon_detach(&d.daemon) != 0) {
-        log_err("cannot detach");
+    if (daemon_begin(&d.daemon, &d.loop, &hooks, &d, opts.foreground) != 0)
         return 1;
-    }
     if (uv_loop_init(&d.loop) != 0)
         return 1;
     char status[256] = "Serving on";
@@ -247,15 +241,10 @@ int main(int argc, char **argv)
         size_t l = strlen(status);
         snprintf(status + l, sizeof(status) - l, " %s", name);
     }
-    if (daemon_drop_privileges(d.conf.user) != 0) {
-        log_err("cannot switch to user %s", d.conf.user);
-        return 1;
-    }
     /* A reload replaces d.conf; the pid file stays where it was made. */
     char *pid_path = d.conf.pid_file ? strdup(d.conf.pid_file) : NULL;
     int pid_fd = -1;
-    if (pid_path && (pid_fd = daemon_pidfile_write(pid_path)) < 0) {
-        log_err("pid file %s: %s", pid_path, strerror(-pid_fd));
+    if (daemon_settle(d.conf.user, pid_path ? pid_path : "", &pid_fd) != 0) {
         free(pid_path);
         return 1;
     }

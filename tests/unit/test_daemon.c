@@ -68,9 +68,15 @@ static void harness_init(struct harness *h, const char *conf_text)
     setenv("NOTIFY_SOCKET", sun.sun_path, 1);
 }
 
-/* Starts the daemon; listen_fd >= 0 is passed as systemd's fd 3. */
+/* Starts the daemon in the foreground (as systemd runs it), or without -f
+ * when extra_arg is "detach"; listen_fd >= 0 is passed as systemd's fd 3. */
 static void harness_start(struct harness *h, const char *extra_arg, int listen_fd)
 {
+    const char *fg = "-f";
+    if (extra_arg && strcmp(extra_arg, "detach") == 0) {
+        fg = "-v";
+        extra_arg = NULL;
+    }
     h->pid = fork();
     ck_assert_int_ge(h->pid, 0);
     if (h->pid == 0) {
@@ -88,7 +94,7 @@ static void harness_start(struct harness *h, const char *extra_arg, int listen_f
             setenv("LISTEN_PID", pid, 1);
             setenv("LISTEN_FDS", "1", 1);
         }
-        execl(DEMOD_PATH, "labnet-demod", "-f", "-c", h->conf, extra_arg, (char *)NULL);
+        execl(DEMOD_PATH, "labnet-demod", fg, "-c", h->conf, extra_arg, (char *)NULL);
         _exit(127);
     }
 }
@@ -378,6 +384,43 @@ START_TEST(test_daemon_pid_file_locked_and_removed)
 }
 END_TEST
 
+/* Without -f and without systemd the daemon forks: the process started
+ * exits 0 once the child serves (so an init script learns it started), or
+ * 1 when the child failed first. */
+START_TEST(test_daemon_detaches_and_reports_start)
+{
+    struct harness h;
+    harness_init(&h, "[demo]\npid-file = demod.pid\n");
+    unsetenv("NOTIFY_SOCKET"); /* under systemd it would stay in the foreground */
+    harness_start(&h, "detach", -1);
+    pid_t parent = h.pid;
+    ck_assert_int_eq(wait_exit(&h, 5000), 0);
+    char path[128], buf[32] = {0};
+    snprintf(path, sizeof(path), "%s/demod.pid", h.dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    pid_t child = (pid_t)atol(buf);
+    ck_assert_int_gt(child, 0);
+    ck_assert_int_ne(child, parent);
+    ck_assert_int_eq(kill(child, 0), 0);
+    /* Stopped by the PID it wrote: it removes its pid file on the way out
+     * (not our child, so that is how its exit shows). */
+    ck_assert_int_eq(kill(child, SIGTERM), 0);
+    int64_t end = now_ms() + 5000;
+    while (access(path, F_OK) == 0 && now_ms() < end)
+        usleep(10000);
+    ck_assert_int_eq(access(path, F_OK), -1);
+
+    /* A child that cannot start: its parent says so with 1. */
+    write_file(h.conf, "[demo]\nuser = no-such-user-labnet\n");
+    harness_start(&h, "detach", -1);
+    ck_assert_int_eq(wait_exit(&h, 5000), 1);
+    harness_free(&h);
+}
+END_TEST
+
 static Suite *daemon_suite(void)
 {
     Suite *s = suite_create("daemon");
@@ -391,6 +434,7 @@ static Suite *daemon_suite(void)
     tcase_add_test(tc, test_daemon_serves_socket_from_systemd);
     tcase_add_test(tc, test_daemon_watchdog_pings);
     tcase_add_test(tc, test_daemon_pid_file_locked_and_removed);
+    tcase_add_test(tc, test_daemon_detaches_and_reports_start);
     suite_add_tcase(s, tc);
     return s;
 }
