@@ -197,6 +197,18 @@ static void read_errlog(struct harness *h, char *buf, size_t cap)
     fclose(f);
 }
 
+/* The pid in demod.pid (its path into path[0..cap)). */
+static pid_t read_pid_file(struct harness *h, char *path, size_t cap)
+{
+    char buf[32] = {0};
+    snprintf(path, cap, "%s/demod.pid", h->dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    return (pid_t)atol(buf);
+}
+
 static void harness_free(struct harness *h)
 {
     if (h->pid > 0) {
@@ -370,13 +382,8 @@ START_TEST(test_daemon_pid_file_locked_and_removed)
     harness_init(&h, "[demo]\npid-file = demod.pid\n");
     harness_start(&h, NULL, -1);
     wait_ready(&h);
-    char path[128], buf[32] = {0};
-    snprintf(path, sizeof(path), "%s/demod.pid", h.dir);
-    FILE *f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
-    fclose(f);
-    ck_assert_int_eq(atol(buf), (long)h.pid);
+    char path[128];
+    ck_assert_int_eq(read_pid_file(&h, path, sizeof(path)), h.pid);
     kill(h.pid, SIGTERM);
     ck_assert_int_eq(wait_exit(&h, 5000), 0);
     ck_assert_int_eq(access(path, F_OK), -1);
@@ -395,13 +402,8 @@ START_TEST(test_daemon_detaches_and_reports_start)
     harness_start(&h, "detach", -1);
     pid_t parent = h.pid;
     ck_assert_int_eq(wait_exit(&h, 5000), 0);
-    char path[128], buf[32] = {0};
-    snprintf(path, sizeof(path), "%s/demod.pid", h.dir);
-    FILE *f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
-    fclose(f);
-    pid_t child = (pid_t)atol(buf);
+    char path[128];
+    pid_t child = read_pid_file(&h, path, sizeof(path));
     ck_assert_int_gt(child, 0);
     ck_assert_int_ne(child, parent);
     ck_assert_int_eq(kill(child, 0), 0);
