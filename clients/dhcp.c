@@ -3,7 +3,8 @@
  *
  *   labnet-dhcp [options] IFACE
  *
- * By default it obtains a lease (DISCOVER, OFFER, REQUEST, ACK), prints it
+ * By default it obtains a lease (DISCOVER, OFFER, REQUEST, ACK; first a
+ * REQUEST for the address in an unexpired lease file: INIT-REBOOT), prints it
  * as shell variables (or JSON) and exits.  --apply configures the address
  * and default route through rtnetlink, --script runs a udhcpc-style hook,
  * -d stays to renew at T1, rebind at T2 and give the address up at expiry.
@@ -64,7 +65,7 @@ struct opts {
     const char *ifname;
     enum dhcpc_mode mode;
     bool mode_set;
-    bool json, apply, persist, broadcast, fqdn;
+    bool json, apply, persist, broadcast, fqdn, no_reboot;
     const char *script;
     const char *lease_file;
     const char *hostname;
@@ -119,7 +120,8 @@ static void show_sent(const struct client *c, const struct dhcpc_out *out)
     uint32_t req = 0, sid = 0;
     (void)dhcp_msg_get_addr(&m, DHCP_OPT_REQUESTED_ADDR, &req);
     (void)dhcp_msg_get_addr(&m, DHCP_OPT_SERVER_ID, &sid);
-    (void)fprintf(stderr, "%s", type_name(out->pkt_type));
+    (void)fprintf(stderr, "%s%s", type_name(out->pkt_type),
+                  c->fsm.state == DHCPC_ST_REBOOTING ? " (INIT-REBOOT)" : "");
     if (req || m.ciaddr)
         (void)fprintf(stderr, " %s", ipstr(req ? req : m.ciaddr, a));
     if (sid) {
@@ -418,6 +420,7 @@ enum {
     OPT_RETRIES,
     OPT_BACKOFF,
     OPT_METRIC,
+    OPT_NO_REBOOT,
 };
 
 static int set_mode(struct opts *o, enum dhcpc_mode m)
@@ -498,6 +501,9 @@ static int parse_extra(void *ud, int opt, const char *arg)
         return set_mode(o, DHCPC_MODE_INFORM);
     case OPT_FQDN:
         o->fqdn = true;
+        return 0;
+    case OPT_NO_REBOOT:
+        o->no_reboot = true;
         return 0;
     case 'r':
         if (inet_pton(AF_INET, arg, &in) != 1 || !dhcpc_lease_addr_usable(in.s_addr)) {
@@ -597,6 +603,24 @@ static int iface_info(struct client *c, struct dhcpc_conf *k)
     return rc;
 }
 
+/* RFC 2131 section 3.2: a client that remembers an unexpired lease first
+ * asks to keep it (INIT-REBOOT).  A missing, unreadable or expired lease
+ * file just means a DISCOVER. */
+static void reboot_from_lease_file(struct client *c, struct dhcpc_conf *k)
+{
+    struct dhcpc_lease l;
+    int64_t obtained = 0;
+    if (dhcpc_lease_load(c->lease_path, &l, &obtained) != 0)
+        return;
+    int64_t now = (int64_t)time(NULL);
+    if (l.lease_s != DHCPC_LEASE_INFINITE && obtained + (int64_t)l.lease_s <= now) {
+        log_info("lease file %s: the lease expired; DISCOVER", c->lease_path);
+        return;
+    }
+    k->prev = l;
+    k->reboot = true;
+}
+
 int main(int argc, char **argv)
 {
     static struct client c;
@@ -617,6 +641,7 @@ int main(int argc, char **argv)
         {"request", required_argument, NULL, 'r'},
         {"hostname", required_argument, NULL, 'H'},
         {"fqdn", no_argument, NULL, OPT_FQDN},
+        {"no-reboot", no_argument, NULL, OPT_NO_REBOOT},
         {"client-id", required_argument, NULL, 'C'},
         {"broadcast", no_argument, NULL, 'B'},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -641,6 +666,8 @@ int main(int argc, char **argv)
             "      --decline          decline the saved lease's address\n"
             "      --inform           ask for options for IFACE's current address\n"
             "  -r, --request ADDR     ask for this address\n"
+            "      --no-reboot        DISCOVER even with an unexpired lease file (default:\n"
+            "                         first ask to keep its address, INIT-REBOOT)\n"
             "  -H, --hostname NAME    send NAME (option 12; with --fqdn also option 81)\n"
             "  -C, --client-id ID     option 61: text, or hex bytes 01:aa:bb:... (default\n"
             "                         01 and the MAC address)\n"
@@ -730,6 +757,8 @@ int main(int argc, char **argv)
             return EXIT_NOLEASE;
         }
     }
+    if (k.mode == DHCPC_MODE_OBTAIN && !c.o.requested && !c.o.no_reboot)
+        reboot_from_lease_file(&c, &k);
     if (getrandom(&k.seed, sizeof(k.seed), 0) != (ssize_t)sizeof(k.seed))
         k.seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
     if (dhcpc_init(&c.fsm, &k) != 0) {

@@ -51,6 +51,8 @@ int dhcpc_init(struct dhcpc *c, const struct dhcpc_conf *conf)
         return -EINVAL;
     if (conf->mode == DHCPC_MODE_INFORM && conf->ciaddr == 0)
         return -EINVAL;
+    if (conf->reboot && (conf->mode != DHCPC_MODE_OBTAIN || conf->prev.addr == 0))
+        return -EINVAL;
     memset(c, 0, sizeof(*c));
     c->conf = *conf;
     c->rng = conf->seed ? conf->seed : 0x9e3779b97f4a7c15ull;
@@ -130,6 +132,12 @@ static void build(struct dhcpc *c, uint64_t now, uint8_t type, struct dhcpc_out 
         rq.state = DHCP_REQ_SELECTING;
         rq.requested = c->offer.addr;
         rq.server_id = c->offer.server_id;
+        break;
+    case DHCPC_ST_REBOOTING:
+        /* RFC 2131 section 4.3.2: 50 is the remembered address; no 54,
+         * ciaddr 0, broadcast (we may be on another network now). */
+        rq.state = DHCP_REQ_INIT_REBOOT;
+        rq.requested = k->prev.addr;
         break;
     case DHCPC_ST_RENEWING:
         rq.state = DHCP_REQ_RENEWING;
@@ -221,7 +229,14 @@ void dhcpc_start(struct dhcpc *c, uint64_t now, struct dhcpc_out *out)
     c->start = now;
     switch (c->conf.mode) {
     case DHCPC_MODE_OBTAIN:
-        send_discover(c, now, out);
+        if (!c->conf.reboot) {
+            send_discover(c, now, out);
+            break;
+        }
+        c->state = DHCPC_ST_REBOOTING;
+        new_exchange(c, now);
+        build(c, now, DHCP_REQUEST, out);
+        c->timer_at = retransmit_at(c, now);
         break;
     case DHCPC_MODE_RENEW:
     case DHCPC_MODE_REBIND:
@@ -309,6 +324,21 @@ void dhcpc_timer(struct dhcpc *c, uint64_t now, struct dhcpc_out *out)
               : c->state == DHCPC_ST_SELECTING ? DHCP_DISCOVER
                                                : DHCP_REQUEST,
               out);
+        c->timer_at = retransmit_at(c, now);
+        break;
+    case DHCPC_ST_REBOOTING:
+        if (one_shot_over(c, now)) {
+            fail(c, DHCPC_EV_TIMEOUT, out);
+            break;
+        }
+        if (c->sent >= DHCPC_REBOOT_TRIES) {
+            /* No server vouches for the old lease: start over, still
+             * asking for the same address (RFC 2131 section 4.4.2). */
+            c->conf.requested = c->conf.prev.addr;
+            send_discover(c, now, out);
+            break;
+        }
+        build(c, now, DHCP_REQUEST, out);
         c->timer_at = retransmit_at(c, now);
         break;
     case DHCPC_ST_BOUND:
@@ -434,11 +464,14 @@ void dhcpc_input(struct dhcpc *c, uint64_t now, const uint8_t *buf, size_t len,
         break;
     case DHCPC_ST_REQUESTING:
     case DHCPC_ST_RENEWING:
-    case DHCPC_ST_REBINDING: {
+    case DHCPC_ST_REBINDING:
+    case DHCPC_ST_REBOOTING: {
         uint32_t want = c->state == DHCPC_ST_REQUESTING ? c->offer.server_id : c->lease.server_id;
         /* RFC 2131 section 4.4.1: answers from servers we did not pick
-         * are not ours to act on.  In REBINDING any server may answer. */
-        if (c->state != DHCPC_ST_REBINDING && sid && sid != want) {
+         * are not ours to act on.  In REBINDING and REBOOTING any server
+         * may answer. */
+        bool any = c->state == DHCPC_ST_REBINDING || c->state == DHCPC_ST_REBOOTING;
+        if (!any && sid && sid != want) {
             out->drop = DHCPC_DROP_SERVER;
             return;
         }
@@ -456,8 +489,8 @@ void dhcpc_input(struct dhcpc *c, uint64_t now, const uint8_t *buf, size_t len,
             return;
         }
         if (l.server_id == 0)
-            l.server_id = want;
-        bool renewing = c->state != DHCPC_ST_REQUESTING;
+            l.server_id = c->state == DHCPC_ST_REBOOTING ? c->conf.prev.server_id : want;
+        bool renewing = c->state == DHCPC_ST_RENEWING || c->state == DHCPC_ST_REBINDING;
         /* A renewal answered with another address is a new lease. */
         out->ev = renewing && l.addr == c->lease.addr ? DHCPC_EV_RENEWED : DHCPC_EV_BOUND;
         bind_lease(c, &l);
@@ -493,7 +526,7 @@ void dhcpc_input(struct dhcpc *c, uint64_t now, const uint8_t *buf, size_t len,
 const char *dhcpc_state_name(enum dhcpc_state s)
 {
     static const char *const names[] = {"INIT",      "SELECTING", "REQUESTING", "BOUND", "RENEWING",
-                                        "REBINDING", "INFORMING", "DONE",       "FAILED"};
+                                        "REBINDING", "INFORMING", "REBOOTING",  "DONE",  "FAILED"};
     return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
 }
 

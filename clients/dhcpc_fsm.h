@@ -6,6 +6,8 @@
  * transition is unit-tested without a network.
  *
  *   INIT -> SELECTING (DISCOVER) -> REQUESTING (REQUEST) -> BOUND
+ *   INIT-REBOOT -> REBOOTING (REQUEST for a remembered lease) -> BOUND, or
+ *   -> INIT after DHCPC_REBOOT_TRIES transmissions without an answer
  *   BOUND -(T1)-> RENEWING (unicast REQUEST) -(T2)-> REBINDING (broadcast)
  *   -(expiry)-> INIT;  a NAK anywhere -> INIT.
  *
@@ -27,6 +29,11 @@
 
 #define DHCPC_PKT_MAX  576 /* what we send fits the minimum (RFC 2131 section 2) */
 #define DHCPC_NO_TIMER UINT64_MAX
+/* REQUESTs in REBOOTING before falling back to DISCOVER: a server with no
+ * record of us stays silent (RFC 2131 section 4.3.2), so this bounds how
+ * long a move to another network delays the new lease (dhclient waits
+ * 10 s; this is one back-off plus the next, 12 s by default). */
+#define DHCPC_REBOOT_TRIES 2
 
 enum dhcpc_mode {
     DHCPC_MODE_OBTAIN,  /* DISCOVER/OFFER/REQUEST/ACK */
@@ -45,8 +52,9 @@ enum dhcpc_state {
     DHCPC_ST_RENEWING,
     DHCPC_ST_REBINDING,
     DHCPC_ST_INFORMING,
-    DHCPC_ST_DONE,   /* one-shot mode finished: exit 0 */
-    DHCPC_ST_FAILED, /* one-shot mode gave up: see dhcpc.result */
+    DHCPC_ST_REBOOTING, /* INIT-REBOOT: REQUEST for conf.prev sent */
+    DHCPC_ST_DONE,      /* one-shot mode finished: exit 0 */
+    DHCPC_ST_FAILED,    /* one-shot mode gave up: see dhcpc.result */
 };
 
 /* What happened during one call (at most one event per call). */
@@ -86,8 +94,9 @@ struct dhcpc_conf {
     bool fqdn;               /* send option 81 too (RFC 4702) */
     bool broadcast_flag;     /* ask servers to broadcast replies (RFC 2131 4.1) */
     uint32_t requested;      /* OBTAIN: option 50 in DISCOVER (--request) */
+    bool reboot;             /* OBTAIN: first try to keep conf.prev (INIT-REBOOT) */
     uint32_t ciaddr;         /* INFORM: our configured address */
-    struct dhcpc_lease prev; /* RENEW/REBIND/RELEASE/DECLINE: from the lease file */
+    struct dhcpc_lease prev; /* RENEW/REBIND/RELEASE/DECLINE, reboot: the lease file's */
     /* RFC 2131 section 4.1: first retransmission after 4 s, doubling up to
      * 64 s, each randomized by +-1 s.  Tests shorten all three. */
     uint32_t backoff_ms;     /* 4000 */
@@ -136,7 +145,8 @@ struct dhcpc {
 
 /* Copies conf and resets the machine (state INIT).  Returns -EINVAL for a
  * conf that cannot work: hlen > 16, tries 0, backoff 0, a mode that needs
- * prev without prev.addr/server_id, INFORM without ciaddr. */
+ * prev without prev.addr/server_id, reboot without prev.addr or outside
+ * OBTAIN, INFORM without ciaddr. */
 int dhcpc_init(struct dhcpc *c, const struct dhcpc_conf *conf);
 
 /* Starts the exchange of conf.mode at time now.  Fills *out. */

@@ -113,6 +113,34 @@ suite() {
     check "[$kind] lease file written" grep -q "^ip=$ip\$" "$L"
     check "[$kind] nothing configured without --apply" bash -c "! ip -n $cli -4 addr show dev $cif | grep -q inet"
 
+    # INIT-REBOOT (RFC 2131 3.2): with an unexpired lease file, a REQUEST
+    # for its address without a server id comes first.
+    C -v "$cif" >"$d/out" 2>"$d/err"
+    check "[$kind] INIT-REBOOT: exit 0, the same address" \
+        bash -c '[ $2 -eq 0 ] && grep -qx "ip=.$3." "$1"' _ "$d/out" $? "$ip"
+    check "[$kind] INIT-REBOOT: REQUEST (no server id) and ACK, no DISCOVER" bash -c '
+        grep -q "^REQUEST (INIT-REBOOT) $2 xid=0x[0-9a-f]* -> broadcast\$" "$1" &&
+        [ "$(sed -E "s/^(<- )?([A-Z]+).*/\1\2/" "$1" | uniq | tr "\n" ,)" = "REQUEST,<- ACK," ]' \
+        _ "$d/err" "$ip"
+    C -v --no-reboot "$cif" >/dev/null 2>"$d/err"
+    check "[$kind] --no-reboot: DISCOVER first" bash -c '[ $2 -eq 0 ] && head -n 1 "$1" | grep -q "^DISCOVER"' \
+        _ "$d/err" $?
+    # A lease from another network: the server refuses it (or stays
+    # silent), and the client starts over with DISCOVER.
+    sed -i -e 's/^ip=.*/ip=10.99.0.5/' "$L"
+    C -v "$cif" >"$d/out" 2>"$d/err"
+    check "[$kind] INIT-REBOOT elsewhere: exit 0 with a pool address" \
+        bash -c '[ $2 -eq 0 ] && grep -qE "^ip=.10\.77\.0\." "$1"' _ "$d/out" $?
+    check "[$kind] INIT-REBOOT elsewhere: asked for 10.99.0.5, then DISCOVER" bash -c '
+        head -n 1 "$1" | grep -q "^REQUEST (INIT-REBOOT) 10.99.0.5 " && grep -q "^DISCOVER" "$1"' _ "$d/err"
+    if [ "$kind" = labnet ]; then
+        check "[$kind] INIT-REBOOT elsewhere: NAK from labnet-dhcpd" grep -q "^<- NAK" "$d/err"
+    fi
+    # An expired lease is not asked for.
+    sed -i -e 's/^obtained=.*/obtained=1000/' "$L"
+    C -v "$cif" >/dev/null 2>"$d/err"
+    check "[$kind] expired lease file: DISCOVER first" bash -c 'head -n 1 "$1" | grep -q "^DISCOVER"' _ "$d/err"
+
     # --json.
     C --json "$cif" >"$d/json" 2>/dev/null
     check "[$kind] --json: exit 0, one object with the address" \

@@ -584,6 +584,84 @@ START_TEST(test_dhcpc_one_shot_renew_and_rebind)
 }
 END_TEST
 
+/* RFC 2131 section 3.2 / 4.3.2: with a remembered lease, a REQUEST
+ * without server id first; ACK binds, NAK starts over, silence falls back
+ * to DISCOVER (still asking for the address). */
+START_TEST(test_dhcpc_init_reboot)
+{
+    struct dhcpc c;
+    struct dhcpc_conf k = base_conf();
+    static struct dhcpc_out r, a;
+    k.reboot = true;
+    k.prev.addr = test_ip4("10.0.0.10");
+    k.prev.server_id = test_ip4("10.0.0.1");
+    k.prev.mask = test_ip4("255.255.255.0");
+    ck_assert_int_eq(dhcpc_init(&c, &k), 0);
+    dhcpc_start(&c, 0, &r);
+    ck_assert_int_eq(c.state, DHCPC_ST_REBOOTING);
+    struct dhcp_msg m = sent(&r, DHCP_REQUEST);
+    ck_assert(!r.unicast);
+    ck_assert_uint_eq(r.src, 0);
+    ck_assert_uint_eq(m.ciaddr, 0);
+    ck_assert_uint_eq(opt_addr(&m, DHCP_OPT_REQUESTED_ADDR), k.prev.addr);
+    ck_assert_uint_eq(opt_addr(&m, DHCP_OPT_SERVER_ID), 0);
+    ck_assert_str_eq(dhcpc_state_name(c.state), "REBOOTING");
+    /* Any server may answer; the ACK is a new lease (BOUND). */
+    reply(&c, 3, &r, (struct srv_reply){DHCP_ACK, "10.0.0.10", "10.0.0.7", 600, false}, &a);
+    ck_assert_int_eq(a.ev, DHCPC_EV_BOUND);
+    ck_assert_int_eq(c.state, DHCPC_ST_DONE);
+    ck_assert_uint_eq(c.lease.addr, k.prev.addr);
+    ck_assert_uint_eq(c.lease.server_id, test_ip4("10.0.0.7"));
+    ck_assert_uint_eq(c.lease.lease_s, 600);
+
+    /* NAK (moved to another network): a fresh DISCOVER without 50. */
+    ck_assert_int_eq(dhcpc_init(&c, &k), 0);
+    dhcpc_start(&c, 0, &r);
+    uint32_t xid = c.xid;
+    reply(&c, 3, &r, (struct srv_reply){DHCP_NAK, NULL, "10.0.0.1", 0, false}, &a);
+    ck_assert_int_eq(a.ev, DHCPC_EV_NAK);
+    ck_assert_int_eq(c.state, DHCPC_ST_SELECTING);
+    m = sent(&a, DHCP_DISCOVER);
+    ck_assert_uint_eq(opt_addr(&m, DHCP_OPT_REQUESTED_ADDR), 0);
+    ck_assert_uint_ne(m.xid, xid);
+
+    /* Silence: DHCPC_REBOOT_TRIES REQUESTs, then DISCOVER asking for the
+     * same address, with its own back-off from there. */
+    ck_assert_int_eq(dhcpc_init(&c, &k), 0);
+    dhcpc_start(&c, 0, &r);
+    for (unsigned i = 1; i < DHCPC_REBOOT_TRIES; i++) {
+        dhcpc_timer(&c, r.timer_at, &r);
+        sent(&r, DHCP_REQUEST);
+        ck_assert_int_eq(c.state, DHCPC_ST_REBOOTING);
+    }
+    static struct dhcpc_out last_request;
+    last_request = r;
+    uint64_t t = r.timer_at;
+    dhcpc_timer(&c, t, &r);
+    ck_assert_int_eq(r.ev, DHCPC_EV_NONE);
+    ck_assert_int_eq(c.state, DHCPC_ST_SELECTING);
+    m = sent(&r, DHCP_DISCOVER);
+    ck_assert_uint_eq(opt_addr(&m, DHCP_OPT_REQUESTED_ADDR), k.prev.addr);
+    ck_assert_uint_ge(r.timer_at, t + 3000);
+    /* An ACK to the last REQUEST, arriving late, belongs to another
+     * exchange now; the OFFER to the DISCOVER goes on as usual. */
+    reply(&c, t + 1, &last_request,
+          (struct srv_reply){DHCP_ACK, "10.0.0.10", "10.0.0.1", 600, false}, &a);
+    ck_assert_int_eq(a.drop, DHCPC_DROP_XID);
+    ck_assert_int_eq(c.state, DHCPC_ST_SELECTING);
+    reply(&c, t + 2, &r, (struct srv_reply){DHCP_OFFER, "10.0.0.11", "10.0.0.1", 600, false}, &a);
+    ck_assert_int_eq(c.state, DHCPC_ST_REQUESTING);
+
+    /* Only with a lease to ask for, and only when obtaining. */
+    k.prev.addr = 0;
+    ck_assert_int_eq(dhcpc_init(&c, &k), -EINVAL);
+    k.prev.addr = test_ip4("10.0.0.10");
+    k.mode = DHCPC_MODE_INFORM;
+    k.ciaddr = k.prev.addr;
+    ck_assert_int_eq(dhcpc_init(&c, &k), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_dhcpc_inform)
 {
     struct dhcpc c;
@@ -710,6 +788,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_dhcpc_persist_infinite_lease_never_renews);
     tcase_add_test(tc, test_dhcpc_t1_t2_from_server_and_sanity);
     tcase_add_test(tc, test_dhcpc_one_shot_renew_and_rebind);
+    tcase_add_test(tc, test_dhcpc_init_reboot);
     tcase_add_test(tc, test_dhcpc_inform);
     tcase_add_test(tc, test_dhcpc_release_and_decline);
     tcase_add_test(tc, test_dhcpc_init_rejects_bad_conf);
