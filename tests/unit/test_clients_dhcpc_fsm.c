@@ -110,6 +110,14 @@ static uint32_t opt_addr(const struct dhcp_msg *m, uint8_t code)
     return a;
 }
 
+/* The lease a previous run left in the lease file. */
+static void prev_lease(struct dhcpc_conf *k)
+{
+    k->prev.addr = test_ip4("10.0.0.10");
+    k->prev.server_id = test_ip4("10.0.0.1");
+    k->prev.mask = test_ip4("255.255.255.0");
+}
+
 /* Drives a fresh one-shot or persistent machine through DORA at t=0/10 ms;
  * returns the ACK's out. */
 static void dora(struct dhcpc *c, const struct dhcpc_conf *k, struct dhcpc_out *out, uint32_t lease)
@@ -541,9 +549,7 @@ START_TEST(test_dhcpc_one_shot_renew_and_rebind)
     struct dhcpc_conf k = base_conf();
     static struct dhcpc_out r, a;
     k.mode = DHCPC_MODE_RENEW;
-    k.prev.addr = test_ip4("10.0.0.10");
-    k.prev.server_id = test_ip4("10.0.0.1");
-    k.prev.mask = test_ip4("255.255.255.0");
+    prev_lease(&k);
     ck_assert_int_eq(dhcpc_init(&c, &k), 0);
     dhcpc_start(&c, 0, &r);
     struct dhcp_msg m = sent(&r, DHCP_REQUEST);
@@ -593,9 +599,7 @@ START_TEST(test_dhcpc_init_reboot)
     struct dhcpc_conf k = base_conf();
     static struct dhcpc_out r, a;
     k.reboot = true;
-    k.prev.addr = test_ip4("10.0.0.10");
-    k.prev.server_id = test_ip4("10.0.0.1");
-    k.prev.mask = test_ip4("255.255.255.0");
+    prev_lease(&k);
     ck_assert_int_eq(dhcpc_init(&c, &k), 0);
     dhcpc_start(&c, 0, &r);
     ck_assert_int_eq(c.state, DHCPC_ST_REBOOTING);
