@@ -416,10 +416,20 @@ static void framing_scan(struct framing *f, const struct http_hdr *h, size_t n)
             f->has_te = true;
             te_field(f, v);
         } else if (eq_ci(name->ptr, name->len, "connection")) {
-            if (http_list_has_token(v->ptr, v->len, "close"))
-                f->conn_close = true;
-            if (http_list_has_token(v->ptr, v->len, "keep-alive"))
-                f->conn_keep_alive = true;
+            /* One pass for both tokens (as http_list_has_token matches
+             * them): every request of a client that closes has this. */
+            struct list_it it = {v->ptr, v->ptr + v->len};
+            struct http_slice el;
+            while (list_next(&it, &el)) {
+                bool rest_ok;
+                size_t t = elem_token(&el, &rest_ok);
+                if (!rest_ok)
+                    continue;
+                if (eq_ci(el.ptr, t, "close"))
+                    f->conn_close = true;
+                else if (eq_ci(el.ptr, t, "keep-alive"))
+                    f->conn_keep_alive = true;
+            }
         }
     }
 }
@@ -496,8 +506,26 @@ static bool host_ok(const struct http_slice *h)
 {
     for (size_t i = 0; i < h->len; i++) {
         unsigned char c = (unsigned char)h->ptr[i];
-        if (!is_vchar(c) || strchr("/?#@\\\"<>{}|^`", c))
+        if (!is_vchar(c))
             return false;
+        switch (c) {
+        case '/':
+        case '?':
+        case '#':
+        case '@':
+        case '\\':
+        case '"':
+        case '<':
+        case '>':
+        case '{':
+        case '}':
+        case '|':
+        case '^':
+        case '`':
+            return false;
+        default:
+            break;
+        }
     }
     return true;
 }

@@ -86,6 +86,9 @@ void conn_run(struct worker *w);
 /* Frees the connections closed since the last call. */
 void conn_reap(struct worker *w);
 
+/* Frees the connections and read buffer kept for reuse (after the loop). */
+void conn_spares_free(struct worker *w);
+
 /* Called each second by the worker: closes connections past their deadline. */
 void conn_sweep(struct worker *w, uint64_t now_ms);
 

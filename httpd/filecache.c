@@ -15,6 +15,7 @@ struct fc_entry {
     int fd;
     struct stat st;
     char *data; /* the whole file as st describes it, or NULL (FC_INLINE_MAX) */
+    struct fc_memo memo;
     uint64_t opened_ms;
     uint64_t checked_ms; /* loop time of the last fstat */
     uint32_t refs;       /* responses using fd, plus one while in the table */
@@ -250,6 +251,7 @@ reopen:;
     ne->fd = fresh.fd;
     ne->st = fresh.st;
     ne->data = NULL;
+    ne->memo.set = false;
     ne->opened_ms = now_ms;
     ne->checked_ms = now_ms;
     ne->refs = 2; /* the table's and the caller's */
@@ -265,6 +267,11 @@ reopen:;
 const char *filecache_data(const struct fc_entry *e)
 {
     return e ? e->data : NULL;
+}
+
+struct fc_memo *filecache_memo(const struct fc_file *f)
+{
+    return f->entry ? &f->entry->memo : NULL;
 }
 
 void filecache_release(struct fc_file *f)

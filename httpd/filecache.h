@@ -31,10 +31,29 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "common/http_date.h"
+#include "common/http_etag.h"
+
 struct filecache;
 
 #define FC_INLINE_MAX    (16u << 10)
 #define FC_INLINE_BUDGET (8u << 20)
+
+/* What a response derives from a cached file's identity (its validators),
+ * kept with the cache entry so repeated hits skip formatting them.  The
+ * handler fills and checks it: it holds for the stat fields and the ETag
+ * variant in its key, which the handler compares on every use (an entry's
+ * stat is refreshed in place when the file changes without new data). */
+struct fc_memo {
+    uint64_t ino, size;
+    int64_t mtime_ns;
+    bool set;
+    bool lastmod_set; /* lastmod is filled (a 304 never needs it) */
+    uint8_t variant_len;
+    char variant[HTTP_ETAG_VARIANT_MAX];
+    char etag[HTTP_ETAG_BUFSZ];
+    char lastmod[HTTP_DATE_BUFSZ];
+};
 
 struct fc_file {
     int fd;
@@ -61,6 +80,9 @@ int filecache_open(struct filecache *fc, int root_fd, const char *path, uint64_t
 /* The in-memory copy of an entry's file (st_size bytes), or NULL; valid
  * while the caller holds its reference. */
 const char *filecache_data(const struct fc_entry *e);
+
+/* f's memo slot (see struct fc_memo), or NULL when f is not cached. */
+struct fc_memo *filecache_memo(const struct fc_file *f);
 
 /* Releases what filecache_open returned (closes an uncached fd). */
 void filecache_release(struct fc_file *f);

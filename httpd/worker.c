@@ -124,7 +124,6 @@ static void on_accept(uv_poll_t *p, int status, int events)
     struct worker *w = l->w;
     if (status < 0 || w->stopping)
         return;
-    int accepted = 0;
     for (int i = 0; i < ACCEPT_PER_WAKE; i++) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
@@ -157,12 +156,12 @@ static void on_accept(uv_poll_t *p, int status, int events)
         }
         if (conn_accept(w, fd, &peer) == 0) {
             atomic_fetch_add_explicit(&total_conns, 1, memory_order_relaxed);
-            accepted++;
+            /* conn_accept has served what arrived with the connection and
+             * is done with it: one closed already is freed (or kept for
+             * the next accept of this batch) now. */
+            conn_reap(w);
         }
     }
-    /* conn_accept has already served what arrived with each connection. */
-    if (accepted)
-        conn_reap(w);
 }
 
 static void on_conns(uv_poll_t *p, int status, int events)
@@ -321,6 +320,7 @@ void worker_join(struct worker *w)
     w->epfd = -1;
     free(w->spare_resp); /* reset when it was put back: holds no file */
     w->spare_resp = NULL;
+    conn_spares_free(w);
     caches_free(w);
     struct httpd_conf *p = atomic_exchange(&w->pending, NULL);
     if (p)

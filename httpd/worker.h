@@ -54,6 +54,9 @@ struct worker {
     struct conn *conns;            /* all open connections (doubly linked) */
     struct conn *dead;             /* closed, to be freed after the current callback */
     struct httpd_resp *spare_resp; /* one response kept for reuse (conn.c) */
+    char *spare_rbuf;              /* one first-size read buffer kept for reuse */
+    struct conn *spare_conns;      /* freed connections kept for reuse (dead_next) */
+    unsigned n_spare_conns;
     uint64_t n_conns;
     uint64_t now_ms;   /* uv_now at the last sweep, for logs */
     char date[40];     /* current IMF-fixdate, refreshed each second */

@@ -177,6 +177,14 @@ check "language + encoding: its ETag revalidates -> 304 with ETag and Vary" \
     hasall "$h304" '^HTTP/1.1 304' "^ETag: $e_fg\$" '^Vary: Accept-Encoding, Accept-Language$'
 check "another variant's ETag does not revalidate -> 200" \
     [ "$(status /page.html -H 'Accept-Language: fr' -H "If-None-Match: $e_fg")" = 200 ]
+# One file served both ways: as the fr variant of page.html and by its own
+# name, which is no variant (the validators the server keeps per cached file
+# must not carry one over to the other).
+e_own=$(field ETag <<<"$(curl_h /page.html.fr)")
+e_fr2=$(field ETag <<<"$(curl_h /page.html -H 'Accept-Language: fr')")
+check "a variant file by its own name: an ETag without the variant ($e_own)" \
+    bash -c '[ -n "$1" ] && [ "$1" != "$2" ] && [[ "$1" != *:* ]]' _ "$e_own" "$e_fr"
+check "...and as the variant again: the variant's ETag ($e_fr2)" [ "$e_fr2" = "$e_fr" ]
 # --- Cache-Control rules ---
 hs=$(curl_h /static/logo.png)
 check "prefix rule: max-age and Expires" hasall "$hs" '^Cache-Control: max-age=604800$' '^Expires: '
@@ -288,6 +296,26 @@ check "small file changed in place: new body served at once" \
     bash -c '[ "$1" = "first version" ] && [ "$2" = "second, longer version" ]' _ "$b1" "$b2"
 check "small file changed in place: new ETag" bash -c '[ -n "$1" ] && [ "$1" != "$2" ]' _ "$e1" "$e2"
 check "small file from memory: a byte range of it" [ "$(in_ns curl -s -r 8-13 "$url/small.txt")" = "longer" ]
+# A file too big to be held in memory keeps its cache entry when it changes
+# in place (only its stat is refreshed): its ETag and Last-Modified follow.
+# Eight connections first, so both workers' caches very likely hold it.
+head -c 20000 /dev/zero | tr '\0' a >"$root/big.txt"
+h1=$(curl_h /big.txt)
+for _ in 1 2 3 4 5 6 7; do curl_h /big.txt >/dev/null; done
+printf 'b' >>"$root/big.txt"                       # same inode, new size
+touch -d '2020-01-02 03:04:05 UTC' "$root/big.txt" # and a new mtime
+sleep 0.05
+stale=0
+for _ in 1 2 3 4; do
+    h2=$(curl_h /big.txt)
+    if [ "$(field ETag <<<"$h2")" = "$(field ETag <<<"$h1")" ] ||
+        [ "$(field Last-Modified <<<"$h2")" = "$(field Last-Modified <<<"$h1")" ] ||
+        [ "$(field Content-Length <<<"$h2")" != 20001 ]; then
+        stale=$((stale + 1))
+    fi
+done
+check "large cached file changed in place: new ETag, Last-Modified, length (stale: $stale of 4)" \
+    [ "$stale" = 0 ]
 
 # --- connection cap: 40 stalled clients fill it; a 41st is closed at once.
 # Each sends a first byte: the listener defers accept (TCP_DEFER_ACCEPT)
