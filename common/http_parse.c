@@ -291,17 +291,28 @@ static size_t elem_token(const struct http_slice *el, bool *rest_ok)
     return t;
 }
 
-bool http_list_has_token(const char *val, size_t len, const char *token)
+/* Sets found[k] when tokens[k] is an element of the list (its leading
+ * token, case-insensitive, with nothing but parameters after it): one
+ * pass however many tokens are asked for. */
+static void list_mark_tokens(const char *val, size_t len, const char *const *tokens, bool *found,
+                             size_t n)
 {
     struct list_it it = {val, val + len};
     struct http_slice el;
     while (list_next(&it, &el)) {
         bool rest_ok;
         size_t t = elem_token(&el, &rest_ok);
-        if (rest_ok && eq_ci(el.ptr, t, token))
-            return true;
+        for (size_t k = 0; rest_ok && k < n; k++)
+            if (eq_ci(el.ptr, t, tokens[k]))
+                found[k] = true;
     }
-    return false;
+}
+
+bool http_list_has_token(const char *val, size_t len, const char *token)
+{
+    bool found = false;
+    list_mark_tokens(val, len, &token, &found, 1);
+    return found;
 }
 
 int http_content_length_parse(const char *val, size_t len, uint64_t *out)
@@ -416,20 +427,13 @@ static void framing_scan(struct framing *f, const struct http_hdr *h, size_t n)
             f->has_te = true;
             te_field(f, v);
         } else if (eq_ci(name->ptr, name->len, "connection")) {
-            /* One pass for both tokens (as http_list_has_token matches
-             * them): every request of a client that closes has this. */
-            struct list_it it = {v->ptr, v->ptr + v->len};
-            struct http_slice el;
-            while (list_next(&it, &el)) {
-                bool rest_ok;
-                size_t t = elem_token(&el, &rest_ok);
-                if (!rest_ok)
-                    continue;
-                if (eq_ci(el.ptr, t, "close"))
-                    f->conn_close = true;
-                else if (eq_ci(el.ptr, t, "keep-alive"))
-                    f->conn_keep_alive = true;
-            }
+            /* Both tokens in one pass: every request of a client that
+             * closes has this field. */
+            static const char *const conn_tokens[] = {"close", "keep-alive"};
+            bool found[2] = {false, false};
+            list_mark_tokens(v->ptr, v->len, conn_tokens, found, 2);
+            f->conn_close |= found[0];
+            f->conn_keep_alive |= found[1];
         }
     }
 }

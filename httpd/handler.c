@@ -580,6 +580,25 @@ static void rep_headers(struct head *h, const struct handler_ctx *ctx, const str
     cache_headers(h, ctx->conf, p->path, p->type_name, p->now);
 }
 
+/* Whether memo still describes this file and variant; if not, it is
+ * re-keyed to them with nothing formatted yet (the caller fills etag;
+ * lastmod is filled when a response first needs it). */
+static bool memo_fresh(struct fc_memo *m, const struct stat *st, int64_t mtime_ns,
+                       const char *variant, size_t vlen)
+{
+    if (m->set && m->ino == (uint64_t)st->st_ino && m->size == (uint64_t)st->st_size &&
+        m->mtime_ns == mtime_ns && m->variant_len == vlen && memcmp(m->variant, variant, vlen) == 0)
+        return true;
+    m->set = true;
+    m->lastmod_set = false;
+    m->ino = (uint64_t)st->st_ino;
+    m->size = (uint64_t)st->st_size;
+    m->mtime_ns = mtime_ns;
+    m->variant_len = (uint8_t)vlen;
+    memcpy(m->variant, variant, vlen);
+    return false;
+}
+
 /*
  * Serves the regular file *file (opened at path below the root, through the
  * worker's file cache); it is released here or handed to the response.
@@ -657,28 +676,13 @@ static void serve_file(struct file_ctx *f, const struct fc_file *file, const cha
     /* The validators of a cached file are formatted once per identity
      * and variant (a tenth of the work of a small response otherwise). */
     struct fc_memo *memo = filecache_memo(&cur);
-    if (memo && !(memo->set && memo->ino == (uint64_t)st->st_ino &&
-                  memo->size == (uint64_t)st->st_size && memo->mtime_ns == mtime_ns &&
-                  memo->variant_len == vlen && memcmp(memo->variant, variant, vlen) == 0)) {
-        memo->set = true;
-        memo->lastmod_set = false;
-        memo->ino = (uint64_t)st->st_ino;
-        memo->size = (uint64_t)st->st_size;
-        memo->mtime_ns = mtime_ns;
-        memo->variant_len = (uint8_t)vlen;
-        memcpy(memo->variant, variant, vlen);
-        if (http_etag_make(memo->etag, sizeof(memo->etag), (uint64_t)st->st_ino,
-                           (uint64_t)st->st_size, mtime_ns, variant, vlen) != 0)
-            memo->etag[0] = '\0';
+    char *et = memo ? memo->etag : rep.etag_buf;
+    if (!memo || !memo_fresh(memo, st, mtime_ns, variant, vlen)) {
+        if (http_etag_make(et, HTTP_ETAG_BUFSZ, (uint64_t)st->st_ino, (uint64_t)st->st_size,
+                           mtime_ns, variant, vlen) != 0)
+            et[0] = '\0';
     }
-    if (memo) {
-        rep.etag = memo->etag;
-    } else {
-        if (http_etag_make(rep.etag_buf, sizeof(rep.etag_buf), (uint64_t)st->st_ino,
-                           (uint64_t)st->st_size, mtime_ns, variant, vlen) != 0)
-            rep.etag_buf[0] = '\0';
-        rep.etag = rep.etag_buf;
-    }
+    rep.etag = et;
     const char *etag = rep.etag;
 
     /* Conditions first: a 304 needs neither Last-Modified nor the type. */

@@ -26,6 +26,14 @@ static void expect_error(const char *text, const char *want)
     ck_assert_uint_eq(h.nns, 0);
 }
 
+/* a, formatted, is want. */
+static void assert_addr(const struct net_addr *a, const char *want)
+{
+    char ip[NET_ADDR_STRLEN];
+    ck_assert_int_eq(net_addr_format(a, ip, sizeof(ip)), 0);
+    ck_assert_str_eq(ip, want);
+}
+
 START_TEST(test_roothints_builtin)
 {
     struct roothints h;
@@ -36,13 +44,11 @@ START_TEST(test_roothints_builtin)
         ck_assert_int_eq(h.ns[i].addr[0].family, AF_INET);
         ck_assert_int_eq(h.ns[i].addr[1].family, AF_INET6);
     }
-    char text[DNS_NAME_TEXT_MAX], ip[NET_ADDR_STRLEN];
+    char text[DNS_NAME_TEXT_MAX];
     ck_assert_int_eq(dns_name_to_text(h.ns[0].name, text, sizeof(text), NULL), 0);
     ck_assert_str_eq(text, "A.ROOT-SERVERS.NET.");
-    ck_assert_int_eq(net_addr_format(&h.ns[0].addr[0], ip, sizeof(ip)), 0);
-    ck_assert_str_eq(ip, "198.41.0.4");
-    ck_assert_int_eq(net_addr_format(&h.ns[12].addr[1], ip, sizeof(ip)), 0);
-    ck_assert_str_eq(ip, "2001:dc3::35");
+    assert_addr(&h.ns[0].addr[0], "198.41.0.4");
+    assert_addr(&h.ns[12].addr[1], "2001:dc3::35");
 }
 END_TEST
 
@@ -54,11 +60,8 @@ START_TEST(test_roothints_load_good_file)
     ck_assert_uint_eq(h.nns, 2); /* c.root.test has no address */
     ck_assert_uint_eq(h.ns[0].naddr, 2);
     ck_assert_uint_eq(h.ns[1].naddr, 1);
-    char ip[NET_ADDR_STRLEN];
-    ck_assert_int_eq(net_addr_format(&h.ns[1].addr[0], ip, sizeof(ip)), 0);
-    ck_assert_str_eq(ip, "127.0.0.3");
-    ck_assert_int_eq(net_addr_format(&h.ns[0].addr[1], ip, sizeof(ip)), 0);
-    ck_assert_str_eq(ip, "::1");
+    assert_addr(&h.ns[1].addr[0], "127.0.0.3");
+    assert_addr(&h.ns[0].addr[1], "::1");
 }
 END_TEST
 
